@@ -1,0 +1,66 @@
+// The types that cross stage boundaries (DESIGN.md, "Data flow and the types that carry it").
+// Each stage is a function of the previous type; keep these plain data so they serialise to queues
+// and to the API unchanged.
+
+/** [x1, y1, x2, y2] in pixels of the source image (not the model input). */
+export type Box = [number, number, number, number];
+
+export interface Telemetry {
+  lat?: number;
+  lon?: number;
+  relativeAltitudeM?: number;
+  absoluteAltitudeM?: number;
+  gimbalPitchDeg?: number;
+  gimbalYawDeg?: number;
+  flightYawDeg?: number;
+  focalLengthMm?: number;
+  sensorWidthMm?: number;
+}
+
+/** One decoded picture from a camera stream or a drone survey. */
+export interface Frame {
+  sourceId: string;
+  capturedAt: Date;
+  width: number;
+  height: number;
+  /** Raw interleaved RGB, width * height * 3 bytes. */
+  pixels: Uint8Array;
+  telemetry?: Telemetry;
+}
+
+export interface Detection {
+  label: string;
+  score: number;
+  box: Box;
+  /** Second-stage results such as a plate or a truck's cover state. */
+  attributes?: Record<string, string | number>;
+  /** Which manifest model produced it, so cases can name the model that found them. */
+  modelId?: string;
+}
+
+export interface Track {
+  id: number;
+  label: string;
+  history: Array<{ at: Date; box: Box; score: number }>;
+  firstSeen: Date;
+  lastSeen: Date;
+  stationarySince?: Date;
+}
+
+export interface Violation {
+  type: ViolationType;
+  sourceId: string;
+  observedAt: Date;
+  box: Box;
+  score: number;
+  zoneId?: string;
+  location?: { lat: number; lon: number; accuracyM: number };
+  evidenceFrames: Frame[];
+}
+
+export type ViolationType =
+  | 'street_vending'
+  | 'illegal_parking'
+  | 'exposed_garbage'
+  | 'illegal_construction'
+  | 'uncovered_muck_truck';

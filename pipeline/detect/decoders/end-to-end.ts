@@ -1,0 +1,50 @@
+// Models with NMS inside (YOLOv10, Ultralytics nms=True exports): [1, K, 6] rows of x1, y1, x2, y2,
+// score, class in model-input pixels. K is a fixed budget; unused rows come padded with score 0 and are
+// dropped by minScore. Running our NMS after this is harmless (boxes already disjoint per class).
+
+import { ModelFormatError, type Candidate, type Decoder, type OutputTensor } from './types.ts';
+
+export const decodeEndToEnd: Decoder = (outputs, spec) => {
+  const matches = Object.entries(outputs).filter(
+    ([, t]) => t.dims.length === 3 && t.dims[0] === 1 && t.dims[2] === 6,
+  );
+  if (matches.length !== 1) {
+    throw new ModelFormatError(
+      spec.modelId,
+      `end-to-end expects one output of shape [1,K,6] (x1,y1,x2,y2,score,class); ` +
+        `${matches.length === 0 ? 'found' : 'several match among'} ${describe(outputs)}`,
+    );
+  }
+  const [name, tensor] = matches[0]!;
+  const k = tensor.dims[1]!;
+  if (tensor.data.length !== k * 6) {
+    throw new ModelFormatError(
+      spec.modelId,
+      `output ${name} [${tensor.dims.join(',')}] holds ${tensor.data.length} values, its shape says ${k * 6}`,
+    );
+  }
+  const d = tensor.data;
+
+  const out: Candidate[] = [];
+  for (let row = 0; row < k * 6; row += 6) {
+    const score = d[row + 4]!;
+    if (!(score >= spec.minScore)) continue;
+    // The class travels as a float; a non-integer or out-of-range one means the label list does not
+    // belong to this model, which must not pass silently as some other label.
+    const cls = d[row + 5]!;
+    const classIndex = Math.round(cls);
+    if (Math.abs(cls - classIndex) > 1e-3 || classIndex < 0 || classIndex >= spec.numClasses) {
+      throw new ModelFormatError(
+        spec.modelId,
+        `output ${name} row ${row / 6} has class ${cls}, expected an integer in [0, ${spec.numClasses})`,
+      );
+    }
+    out.push({ classIndex, score, box: [d[row]!, d[row + 1]!, d[row + 2]!, d[row + 3]!] });
+  }
+  return out;
+};
+
+function describe(outputs: Record<string, OutputTensor>): string {
+  const parts = Object.entries(outputs).map(([k, t]) => `${k} [${t.dims.join(',')}]`);
+  return parts.length ? parts.join(', ') : 'no outputs';
+}

@@ -1,0 +1,184 @@
+// A detector built from one manifest entry: one onnxruntime session, reused for every image,
+// wrapped by the preprocessing and decoding the entry declares. Images in, `Detection`s in source
+// pixels out; nothing model-specific leaks past this file.
+import ort from 'onnxruntime-node';
+import sharp, { type Sharp } from 'sharp';
+import type { Detection, Frame } from '../../contracts/types.ts';
+import type { ModelEntry } from '../../models/manifest.ts';
+import { readVerifiedModel } from '../../models/model-file.ts';
+import { decoderFor } from './decoders/index.ts';
+import { ModelFormatError, type DecoderSpec, type ModelOutputs } from './decoders/types.ts';
+import { toSourceBox } from './geometry.ts';
+import { checkImage, DEFAULT_MAX_PIXELS, ImageInputError } from './image-input.ts';
+import { nms } from './nms.ts';
+import { prepareInput, tensorDims } from './preprocess.ts';
+import { DEFAULT_THRESHOLDS, thresholdsByClass, type ScoreThresholds } from './thresholds.ts';
+
+export interface DetectorOptions {
+  /** Threads for one inference (onnxruntime intra-op); its default uses every core. */
+  threads?: number;
+  graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  thresholds?: ScoreThresholds;
+  /** Boxes of one label overlapping more than this are the same object. */
+  iouThreshold?: number;
+  maxDetections?: number;
+  /** Images above this many pixels are refused (see image-input.ts). */
+  maxPixels?: number;
+}
+
+/** Milliseconds per stage of one detect() call, so benchmarks and metrics can say where time goes. */
+export interface StageTimings {
+  /** Decode and resize into the input tensor (one sharp pipeline). */
+  prepareMs: number;
+  inferenceMs: number;
+  /** Turning output tensors into candidate boxes. */
+  decodeMs: number;
+  nmsMs: number;
+}
+
+export interface ImageDetections {
+  width: number;
+  height: number;
+  detections: Detection[];
+  timings: StageTimings;
+}
+
+export interface Detector {
+  readonly model: ModelEntry;
+  /** Encoded image bytes (JPEG, PNG, …); `source` names them in errors. */
+  detectImage(bytes: Buffer, source: string): Promise<ImageDetections>;
+  /** A decoded camera or drone frame (raw RGB). */
+  detectFrame(frame: Frame): Promise<ImageDetections>;
+  /** The bare model call on a prepared input tensor, for benchmarks. */
+  runTensor(tensor: Float32Array): Promise<ModelOutputs>;
+  close(): Promise<void>;
+}
+
+export async function createDetector(model: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
+  const byClass = thresholdsByClass(options.thresholds ?? DEFAULT_THRESHOLDS, model.labels, model.id);
+  const bytes = await readVerifiedModel(model);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: options.graphOptimization ?? 'all',
+  };
+  if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, sessionOptions);
+  } catch (error) {
+    throw new ModelFormatError(model.id, `${model.file} is not a loadable ONNX model (${(error as Error).message})`);
+  }
+  const inputName = resolveInputName(model, session);
+  const dims = tensorDims(model.input);
+  const decode = decoderFor(model.format);
+  const spec: DecoderSpec = {
+    modelId: model.id,
+    inputWidth: model.input.width,
+    inputHeight: model.input.height,
+    numClasses: model.labels.length,
+    minScore: Math.min(...byClass),
+    ...(model.output.strides ? { strides: model.output.strides } : {}),
+    ...(model.output.regMax ? { regMax: model.output.regMax } : {}),
+  };
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+
+  const runTensor = async (tensor: Float32Array): Promise<ModelOutputs> => {
+    const results = await session.run({ [inputName]: new ort.Tensor('float32', tensor, dims) });
+    const outputs: ModelOutputs = {};
+    for (const name of session.outputNames) {
+      const value = results[name] as ort.Tensor;
+      if (value.type !== 'float32') {
+        throw new ModelFormatError(model.id, `output "${name}" is ${value.type}, expected float32`);
+      }
+      outputs[name] = { data: value.data as Float32Array, dims: value.dims };
+    }
+    return outputs;
+  };
+
+  const detect = async (image: Sharp, width: number, height: number): Promise<ImageDetections> => {
+    let t = performance.now();
+    const prepared = await prepareInput(image, width, height, model.input);
+    const prepareMs = performance.now() - t;
+
+    t = performance.now();
+    const outputs = await runTensor(prepared.tensor);
+    const inferenceMs = performance.now() - t;
+
+    t = performance.now();
+    const candidates = decode(outputs, spec).filter((c) => c.score >= byClass[c.classIndex]!);
+    const decodeMs = performance.now() - t;
+
+    t = performance.now();
+    const kept = nms(candidates, options.iouThreshold ?? 0.45, options.maxDetections ?? 300);
+    const nmsMs = performance.now() - t;
+
+    const detections: Detection[] = kept.map((c) => ({
+      label: model.labels[c.classIndex]!,
+      score: c.score,
+      box: toSourceBox(c.box, prepared.transform),
+      modelId: model.id,
+    }));
+    return { width, height, detections, timings: { prepareMs, inferenceMs, decodeMs, nmsMs } };
+  };
+
+  const detector: Detector = {
+    model,
+    async detectImage(bytes, source) {
+      const image = await checkImage(bytes, source, maxPixels);
+      try {
+        return await detect(image.open(), image.width, image.height);
+      } catch (error) {
+        // The header was fine; only a full decode finds a truncated or corrupt body.
+        if (isSharpDecodeError(error)) {
+          throw new ImageInputError(source, `corrupt or truncated image data (${(error as Error).message.split('\n')[0]})`);
+        }
+        throw error;
+      }
+    },
+    detectFrame(frame) {
+      const raw = sharp(frame.pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+      return detect(raw, frame.width, frame.height);
+    },
+    runTensor,
+    close: () => session.release(),
+  };
+
+  // One run on a blank input proves the outputs fit the declared format before any real image
+  // arrives, and warms the session so the first camera frame is not slow.
+  try {
+    decode(await runTensor(new Float32Array(dims.reduce((a, b) => a * b, 1))), spec);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  return detector;
+}
+
+function resolveInputName(model: ModelEntry, session: ort.InferenceSession): string {
+  const names = session.inputNames;
+  if (model.input.name !== undefined) {
+    if (!names.includes(model.input.name)) {
+      throw new ModelFormatError(model.id, `has no input "${model.input.name}" (inputs: ${names.join(', ')})`);
+    }
+    return model.input.name;
+  }
+  if (names.length !== 1) {
+    throw new ModelFormatError(model.id, `has ${names.length} inputs (${names.join(', ')}); name one in input.name`);
+  }
+  const meta = session.inputMetadata[0];
+  const expected = tensorDims(model.input);
+  if (meta && meta.isTensor) {
+    const shape = meta.shape;
+    const fits = shape.length === 4 && shape.every((d, i) => typeof d !== 'number' || d === expected[i]);
+    if (!fits) {
+      throw new ModelFormatError(
+        model.id,
+        `input "${names[0]}" has shape [${shape.join(',')}], but the manifest declares [${expected.join(',')}]`,
+      );
+    }
+  }
+  return names[0]!;
+}
+
+function isSharpDecodeError(error: unknown): boolean {
+  return error instanceof Error && /VipsJpeg|VipsPng|premature|truncated|corrupt|Input buffer|read error/i.test(error.message);
+}

