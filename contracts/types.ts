@@ -55,7 +55,18 @@ export interface Violation {
   score: number;
   zoneId?: string;
   location?: { lat: number; lon: number; accuracyM: number };
+  /** For camera rules: the frame when it began, then the frame that confirmed it. */
   evidenceFrames: Frame[];
+  /** The tracked object behind it (camera path), so one object raises one violation. */
+  trackId?: number;
+  /** Detector label of the object (car, person, truck, …). */
+  label?: string;
+  /** When the object was first seen in the zone (camera rules with a dwell). */
+  startedAt?: Date;
+  /** Manifest id of the model that found it. */
+  modelId?: string;
+  /** Second-stage results: plate, cover state, … */
+  attributes?: Record<string, string | number>;
 }
 
 export type ViolationType =

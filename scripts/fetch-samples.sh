@@ -27,3 +27,7 @@ fetch() {
 fetch darknet darknet \
   usr/share/darknet/data/dog.jpg usr/share/darknet/data/person.jpg usr/share/darknet/data/horses.jpg \
   usr/share/darknet/data/eagle.jpg usr/share/darknet/data/giraffe.jpg usr/share/darknet/data/kite.jpg
+
+fetch opencv-doc opencv \
+  usr/share/doc/opencv-doc/examples/data/vtest.avi usr/share/doc/opencv-doc/examples/data/aero1.jpg \
+  usr/share/doc/opencv-doc/examples/data/aero3.jpg

@@ -15,8 +15,14 @@ as_root() {
 
 # 1. Debian packages the product runs on. apt lists are refreshed only when something is missing.
 missing=()
-fc-list 2>/dev/null | grep -q 'DejaVu Sans' || missing+=(fonts-dejavu-core)   # labels on evidence images
-command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+has() { command -v "$1" >/dev/null 2>&1; }
+has ffmpeg && has ffprobe || missing+=(ffmpeg)                   # camera streams, clips
+has redis-server || missing+=(redis-server)                     # queues, dedupe index
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)   # case store (tests; PGlite is the default)
+has chromium || missing+=(chromium)                             # reviewer-page tests
+fc-list 2>/dev/null | grep -q 'DejaVu Sans' || missing+=(fonts-dejavu-core)     # labels on evidence images
+fc-list 2>/dev/null | grep -qi 'WenQuanYi Zen Hei' || missing+=(fonts-wqy-zenhei) # Chinese captions and plates
+has dpkg-deb || missing+=(dpkg)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
