@@ -1,0 +1,17 @@
+// Structured logs (pino, JSON lines on stderr) for workers and the API. Components log with their
+// ids bound (camera, survey, case) so an operator can follow one of them through the system.
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
+  return pino(
+    {
+      level: process.env.LOG_LEVEL ?? 'info',
+      base: { component, ...bindings },
+      // Belt and braces: the code never logs these, but a future field with such a name must not leak.
+      redact: { paths: ['password', '*.password', 'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+    },
+    pino.destination(2),
+  );
+}

@@ -1,0 +1,9 @@
+// BullMQ queue names (DESIGN.md, "Queues"): few, each named for one kind of work.
+export const QUEUES = {
+  /** One long-running job per camera: whoever holds it watches that camera. */
+  cameraStreams: 'camera-streams',
+  /** One job per uploaded drone image. */
+  surveyImages: 'survey-images',
+  /** One job per case observation to post to the dispatch API. */
+  dispatch: 'dispatch',
+} as const;
