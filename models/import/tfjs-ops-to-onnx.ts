@@ -286,22 +286,7 @@ const conv2d: OpConverter = (ctx) => {
   if (cin % cinPerGroup !== 0) throw new Error(`input has ${cin} channels, filter expects multiples of ${cinPerGroup}`);
   const group = cin / cinPerGroup;
   const wOihw = b.transpose(w, [3, 2, 0, 1], `${node.inputs[1]}/oihw`);
-  const inSpatial = [xn.shape[2]!, xn.shape[3]!];
-  const pads = windowPads(node, lay, inSpatial, [kh, kw], strides, dilations);
-  const outSpatial = inSpatial.map((s, d) => windowOutput(s, [kh, kw][d]!, strides[d]!, dilations[d]!, pads[d]!, pads[d + 2]!));
-  const [y] = b.node(
-    'Conv',
-    [xn, wOihw],
-    [{ name: `${ctx.outName(0)}/nchw`, dtype: x.dtype, shape: [xn.shape[0]!, cout, ...outSpatial] }],
-    [
-      { name: 'kernel_shape', ints: [kh, kw] },
-      { name: 'strides', ints: strides },
-      { name: 'dilations', ints: dilations },
-      { name: 'pads', ints: pads },
-      { name: 'group', i: group },
-    ],
-  );
-  return [b.transpose(y!, lay.fromNchw, ctx.outName(0))];
+  return [nchwConv(ctx, lay, xn, wOihw, { kernel: [kh, kw], strides, dilations, outChannels: cout, group })];
 };
 
 const depthwiseConv2d: OpConverter = (ctx) => {
@@ -317,23 +302,36 @@ const depthwiseConv2d: OpConverter = (ctx) => {
   const asGrouped = makeConst(w.dtype, [kh, kw, 1, cin * mult], constNumbers(w));
   const wOihw = b.transpose(b.constant(`${node.inputs[1]}/grouped`, asGrouped), [3, 2, 0, 1], `${node.inputs[1]}/oihw`);
   const xn = b.transpose(x, lay.toNchw, `${ctx.outName(0)}/nchw_in`);
+  return [nchwConv(ctx, lay, xn, wOihw, { kernel: [kh, kw], strides, dilations, outChannels: cin * mult, group: cin })];
+};
+
+/** An ONNX Conv on NCHW data (TF padding resolved to explicit pads), transposed back to the op's layout. */
+function nchwConv(
+  ctx: Parameters<OpConverter>[0],
+  lay: ReturnType<typeof layout>,
+  xn: ReturnType<Parameters<OpConverter>[0]['input']>,
+  wOihw: ReturnType<Parameters<OpConverter>[0]['input']>,
+  conv: { kernel: [number, number]; strides: number[]; dilations: number[]; outChannels: number; group: number },
+) {
+  const { node, b } = ctx;
+  const { kernel, strides, dilations } = conv;
   const inSpatial = [xn.shape[2]!, xn.shape[3]!];
-  const pads = windowPads(node, lay, inSpatial, [kh, kw], strides, dilations);
-  const outSpatial = inSpatial.map((s, d) => windowOutput(s, [kh, kw][d]!, strides[d]!, dilations[d]!, pads[d]!, pads[d + 2]!));
+  const pads = windowPads(node, lay, inSpatial, kernel, strides, dilations);
+  const outSpatial = inSpatial.map((s, d) => windowOutput(s, kernel[d]!, strides[d]!, dilations[d]!, pads[d]!, pads[d + 2]!));
   const [y] = b.node(
     'Conv',
     [xn, wOihw],
-    [{ name: `${ctx.outName(0)}/nchw`, dtype: x.dtype, shape: [xn.shape[0]!, cin * mult, ...outSpatial] }],
+    [{ name: `${ctx.outName(0)}/nchw`, dtype: xn.dtype, shape: [xn.shape[0]!, conv.outChannels, ...outSpatial] }],
     [
-      { name: 'kernel_shape', ints: [kh, kw] },
+      { name: 'kernel_shape', ints: kernel },
       { name: 'strides', ints: strides },
       { name: 'dilations', ints: dilations },
       { name: 'pads', ints: pads },
-      { name: 'group', i: cin },
+      { name: 'group', i: conv.group },
     ],
   );
-  return [b.transpose(y!, lay.fromNchw, ctx.outName(0))];
-};
+  return b.transpose(y!, lay.fromNchw, ctx.outName(0));
+}
 
 function pool(onnxOp: 'MaxPool' | 'AveragePool'): OpConverter {
   return (ctx) => {

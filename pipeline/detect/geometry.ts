@@ -58,29 +58,17 @@ export function planResize(
     }
   }
 
-  if (mode === 'stretch') {
-    return {
-      mode,
-      srcWidth: srcW,
-      srcHeight: srcH,
-      dstWidth: dstW,
-      dstHeight: dstH,
-      scaleX: dstW / srcW,
-      scaleY: dstH / srcH,
-      padLeft: 0,
-      padTop: 0,
-      resizedWidth: dstW,
-      resizedHeight: dstH,
-    };
-  }
-  if (mode !== 'letterbox') {
+  if (mode !== 'stretch' && mode !== 'letterbox') {
     throw new RangeError(`planResize: unknown resize mode "${String(mode)}" (known: stretch, letterbox)`);
   }
-
-  const r = Math.min(dstW / srcW, dstH / srcH);
-  // A tiny side can round to 0 (e.g. 1x1000 into 640x640); keep at least one pixel of content.
-  const resizedWidth = Math.min(dstW, Math.max(1, Math.round(srcW * r)));
-  const resizedHeight = Math.min(dstH, Math.max(1, Math.round(srcH * r)));
+  let resizedWidth = dstW;
+  let resizedHeight = dstH;
+  if (mode === 'letterbox') {
+    const r = Math.min(dstW / srcW, dstH / srcH);
+    // A tiny side can round to 0 (e.g. 1x1000 into 640x640); keep at least one pixel of content.
+    resizedWidth = Math.min(dstW, Math.max(1, Math.round(srcW * r)));
+    resizedHeight = Math.min(dstH, Math.max(1, Math.round(srcH * r)));
+  }
   return {
     mode,
     srcWidth: srcW,
@@ -89,6 +77,7 @@ export function planResize(
     dstHeight: dstH,
     scaleX: resizedWidth / srcW,
     scaleY: resizedHeight / srcH,
+    // Zero for stretch, which fills the input exactly.
     padLeft: Math.floor((dstW - resizedWidth) / 2),
     padTop: Math.floor((dstH - resizedHeight) / 2),
     resizedWidth,

@@ -2,27 +2,18 @@
 // score, class in model-input pixels. K is a fixed budget; unused rows come padded with score 0 and are
 // dropped by minScore. Running our NMS after this is harmless (boxes already disjoint per class).
 
-import { ModelFormatError, type Candidate, type Decoder, type OutputTensor } from './types.ts';
+import { singleOutput } from './output-shapes.ts';
+import { ModelFormatError, type Candidate, type Decoder } from './types.ts';
 
 export const decodeEndToEnd: Decoder = (outputs, spec) => {
-  const matches = Object.entries(outputs).filter(
-    ([, t]) => t.dims.length === 3 && t.dims[0] === 1 && t.dims[2] === 6,
+  const { name, tensor } = singleOutput(
+    outputs,
+    spec,
+    'end-to-end',
+    '[1,K,6] (x1,y1,x2,y2,score,class)',
+    (dims) => dims.length === 3 && dims[0] === 1 && dims[2] === 6,
   );
-  if (matches.length !== 1) {
-    throw new ModelFormatError(
-      spec.modelId,
-      `end-to-end expects one output of shape [1,K,6] (x1,y1,x2,y2,score,class); ` +
-        `${matches.length === 0 ? 'found' : 'several match among'} ${describe(outputs)}`,
-    );
-  }
-  const [name, tensor] = matches[0]!;
   const k = tensor.dims[1]!;
-  if (tensor.data.length !== k * 6) {
-    throw new ModelFormatError(
-      spec.modelId,
-      `output ${name} [${tensor.dims.join(',')}] holds ${tensor.data.length} values, its shape says ${k * 6}`,
-    );
-  }
   const d = tensor.data;
 
   const out: Candidate[] = [];
@@ -44,7 +35,3 @@ export const decodeEndToEnd: Decoder = (outputs, spec) => {
   return out;
 };
 
-function describe(outputs: Record<string, OutputTensor>): string {
-  const parts = Object.entries(outputs).map(([k, t]) => `${k} [${t.dims.join(',')}]`);
-  return parts.length ? parts.join(', ') : 'no outputs';
-}

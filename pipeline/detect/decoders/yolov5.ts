@@ -5,23 +5,19 @@
 // N is not checked: it depends on anchors per cell and the stride set (P5 vs P6 models). Beware that
 // a YOLOX raw export has the same shape and would decode to garbage here: its format is 'yolox'.
 
-import { ModelFormatError, type Candidate, type Decoder, type OutputTensor } from './types.ts';
+import { singleOutput } from './output-shapes.ts';
+import type { Candidate, Decoder } from './types.ts';
 
 export const decodeYolov5: Decoder = (outputs, spec) => {
   const width = 5 + spec.numClasses;
-  const matches = Object.entries(outputs).filter(
-    ([, t]) => t.dims.length === 3 && t.dims[0] === 1 && t.dims[2] === width && (t.dims[1] ?? 0) > 0,
+  const { tensor } = singleOutput(
+    outputs,
+    spec,
+    'yolov5',
+    `[1,N,${width}] (4 box + objectness + ${spec.numClasses} classes)`,
+    (dims) => dims.length === 3 && dims[0] === 1 && dims[2] === width && (dims[1] ?? 0) > 0,
   );
-  if (matches.length !== 1) {
-    throw new ModelFormatError(
-      spec.modelId,
-      `yolov5 expects one output of shape [1,N,${width}] (4 box + objectness + ${spec.numClasses} classes); ` +
-        `${matches.length === 0 ? 'found' : 'several match among'} ${describe(outputs)}`,
-    );
-  }
-  const [name, tensor] = matches[0]!;
   const n = tensor.dims[1]!;
-  checkLength(spec.modelId, name, tensor, n * width);
   const d = tensor.data;
 
   const out: Candidate[] = [];
@@ -49,16 +45,4 @@ export const decodeYolov5: Decoder = (outputs, spec) => {
   return out;
 };
 
-function describe(outputs: Record<string, OutputTensor>): string {
-  const parts = Object.entries(outputs).map(([k, t]) => `${k} [${t.dims.join(',')}]`);
-  return parts.length ? parts.join(', ') : 'no outputs';
-}
 
-function checkLength(modelId: string, name: string, t: OutputTensor, expected: number): void {
-  if (t.data.length !== expected) {
-    throw new ModelFormatError(
-      modelId,
-      `output ${name} [${t.dims.join(',')}] holds ${t.data.length} values, its shape says ${expected}`,
-    );
-  }
-}

@@ -7,7 +7,8 @@
 // An export with decode_in_inference=True has the same shape but pixel boxes; it would decode to
 // enormous boxes here. Its manifest entry should say yolov5-style rows instead.
 
-import { ModelFormatError, type Candidate, type Decoder, type OutputTensor } from './types.ts';
+import { singleOutput } from './output-shapes.ts';
+import type { Candidate, Decoder } from './types.ts';
 
 export const decodeYolox: Decoder = (outputs, spec) => {
   const strides = spec.strides ?? [8, 16, 32];
@@ -19,24 +20,13 @@ export const decodeYolox: Decoder = (outputs, spec) => {
   }));
   const n = levels.reduce((sum, l) => sum + l.gridW * l.gridH, 0);
 
-  const matches = Object.entries(outputs).filter(
-    ([, t]) => t.dims.length === 3 && t.dims[0] === 1 && t.dims[1] === n && t.dims[2] === width,
+  const { tensor } = singleOutput(
+    outputs,
+    spec,
+    'yolox',
+    `[1,${n},${width}] (${spec.inputWidth}x${spec.inputHeight} input, strides ${strides.join('/')}, ${spec.numClasses} classes)`,
+    (dims) => dims.length === 3 && dims[0] === 1 && dims[1] === n && dims[2] === width,
   );
-  if (matches.length !== 1) {
-    throw new ModelFormatError(
-      spec.modelId,
-      `yolox expects one output of shape [1,${n},${width}] (${spec.inputWidth}x${spec.inputHeight} input, ` +
-        `strides ${strides.join('/')}, ${spec.numClasses} classes); ` +
-        `${matches.length === 0 ? 'found' : 'several match among'} ${describe(outputs)}`,
-    );
-  }
-  const [name, tensor] = matches[0]!;
-  if (tensor.data.length !== n * width) {
-    throw new ModelFormatError(
-      spec.modelId,
-      `output ${name} [${tensor.dims.join(',')}] holds ${tensor.data.length} values, its shape says ${n * width}`,
-    );
-  }
   const d = tensor.data;
 
   const out: Candidate[] = [];
@@ -70,7 +60,3 @@ export const decodeYolox: Decoder = (outputs, spec) => {
   return out;
 };
 
-function describe(outputs: Record<string, OutputTensor>): string {
-  const parts = Object.entries(outputs).map(([k, t]) => `${k} [${t.dims.join(',')}]`);
-  return parts.length ? parts.join(', ') : 'no outputs';
-}
