@@ -31,3 +31,15 @@ fetch darknet darknet \
 fetch opencv-doc opencv \
   usr/share/doc/opencv-doc/examples/data/vtest.avi usr/share/doc/opencv-doc/examples/data/aero1.jpg \
   usr/share/doc/opencv-doc/examples/data/aero3.jpg
+
+# Real labelled images (PASCAL VOC 2011 photos annotated with labelme) in three label formats,
+# for the evaluation tests.
+lm=usr/share/doc/labelme-examples/examples
+fetch labelme-examples labelme/annotated \
+  $lm/bbox_detection/data_annotated/2011_000003.jpg $lm/bbox_detection/data_annotated/2011_000003.json \
+  $lm/bbox_detection/data_annotated/2011_000006.jpg $lm/bbox_detection/data_annotated/2011_000006.json \
+  $lm/bbox_detection/data_annotated/2011_000025.jpg $lm/bbox_detection/data_annotated/2011_000025.json
+fetch labelme-examples labelme/voc \
+  $lm/bbox_detection/data_dataset_voc/Annotations/2011_000003.xml $lm/bbox_detection/data_dataset_voc/Annotations/2011_000006.xml \
+  $lm/bbox_detection/data_dataset_voc/Annotations/2011_000025.xml
+fetch labelme-examples labelme/coco $lm/instance_segmentation/data_dataset_coco/annotations.json
