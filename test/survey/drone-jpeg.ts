@@ -1,0 +1,47 @@
+// Drone-style JPEGs made by the tests: EXIF GPS as cameras write it, plus DJI XMP in either
+// namespace, with the values as DJI writes them (signed strings).
+import sharp from 'sharp';
+
+export interface DroneJpegOptions {
+  width?: number;
+  height?: number;
+  gps?: { lat: number; lon: number; altitudeM?: number };
+  /** XMP attributes without prefix, e.g. { RelativeAltitude: '+50.0' }. */
+  xmp?: Record<string, string>;
+  namespace?: 'drone-dji' | 'DJI';
+  focalLengthMm?: number;
+  background?: string;
+}
+
+const dms = (v: number) => {
+  const a = Math.abs(v);
+  const d = Math.floor(a);
+  const m = Math.floor((a - d) * 60);
+  const s = Math.round(((a - d) * 60 - m) * 60 * 10000);
+  return `${d}/1 ${m}/1 ${s}/10000`;
+};
+
+export async function droneJpeg(o: DroneJpegOptions = {}): Promise<Buffer> {
+  const exif: Record<string, Record<string, string>> = { IFD0: { Make: 'DJI', Model: 'FC6310' } };
+  if (o.focalLengthMm) exif.IFD2 = { FocalLength: `${Math.round(o.focalLengthMm * 100)}/100` };
+  if (o.gps) {
+    exif.IFD3 = {
+      GPSLatitudeRef: o.gps.lat >= 0 ? 'N' : 'S',
+      GPSLatitude: dms(o.gps.lat),
+      GPSLongitudeRef: o.gps.lon >= 0 ? 'E' : 'W',
+      GPSLongitude: dms(o.gps.lon),
+      ...(o.gps.altitudeM !== undefined ? { GPSAltitudeRef: '0', GPSAltitude: `${Math.round(o.gps.altitudeM * 100)}/100` } : {}),
+    };
+  }
+  let img = sharp({ create: { width: o.width ?? 400, height: o.height ?? 300, channels: 3, background: o.background ?? '#6b6b6b' } }).withExif(exif);
+  if (o.xmp) {
+    const ns = o.namespace ?? 'drone-dji';
+    const uri = ns === 'DJI' ? 'http://ns.dji.com/drone-dji/1.0/' : 'http://www.dji.com/drone-dji/1.0/';
+    const attrs = Object.entries(o.xmp).map(([k, v]) => `${ns}:${k}="${v}"`).join(' ');
+    img = img.withXmp(
+      `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+        `<rdf:Description rdf:about="DJI Meta Data" xmlns:${ns}="${uri}" ${attrs}/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`,
+    );
+  }
+  return img.jpeg().toBuffer();
+}
