@@ -124,7 +124,10 @@ function sensorWidthMm(exif: Record<string, unknown>, width: number, height: num
   const mmPerUnit = unit === 'Inch' || unit === 2 ? 25.4 : unit === 'Centimeter' || unit === 3 ? 10 : unit === 4 ? 1 : undefined;
   const pixels = num(exif.ExifImageWidth) ?? Math.max(width, height);
   if (!perUnit || !mmPerUnit) return undefined;
-  return (pixels / perUnit) * mmPerUnit;
+  const mm = (pixels / perUnit) * mmPerUnit;
+  // FocalPlaneXResolution describes the full-size sensor; in a resized copy whose ExifImageWidth was
+  // rewritten the result is nonsense (0.09 mm for a 48-pixel thumbnail). Real sensors are 1-60 mm.
+  return mm >= 1 && mm <= 60 ? mm : undefined;
 }
 
 /** Numbers as exifr gives them, or as DJI writes them in XMP: "+16.508", "-10.50". */
