@@ -8,10 +8,10 @@ import type { ModelEntry } from '../../models/manifest.ts';
 import { readVerifiedModel } from '../../models/model-file.ts';
 import { decoderFor } from './decoders/index.ts';
 import { ModelFormatError, type DecoderSpec, type ModelOutputs } from './decoders/types.ts';
-import { toSourceBox } from './geometry.ts';
+import { planResize, toSourceBox } from './geometry.ts';
 import { checkImage, DEFAULT_MAX_PIXELS, ImageInputError } from './image-input.ts';
 import { nms } from './nms.ts';
-import { prepareInput, tensorDims } from './preprocess.ts';
+import { prepareInput, tensorDims, toTensor } from './preprocess.ts';
 import { DEFAULT_THRESHOLDS, thresholdsByClass, type ScoreThresholds } from './thresholds.ts';
 
 export interface DetectorOptions {
@@ -94,9 +94,13 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
     return outputs;
   };
 
-  const detect = async (image: Sharp, width: number, height: number): Promise<ImageDetections> => {
+  const detect = async (image: Sharp, width: number, height: number, rgb?: Uint8Array): Promise<ImageDetections> => {
     let t = performance.now();
-    const prepared = await prepareInput(image, width, height, model.input);
+    // A frame already at the model's size (a survey tile) needs no resampling: skip sharp.
+    const prepared =
+      rgb && width === model.input.width && height === model.input.height
+        ? { tensor: toTensor(rgb, model.input), transform: planResize(width, height, width, height, model.input.resize) }
+        : await prepareInput(image, width, height, model.input);
     const prepareMs = performance.now() - t;
 
     t = performance.now();
@@ -116,6 +120,7 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
       score: c.score,
       box: toSourceBox(c.box, prepared.transform),
       modelId: model.id,
+      modelSha256: model.sha256,
     }));
     return { width, height, detections, timings: { prepareMs, inferenceMs, decodeMs, nmsMs } };
   };
@@ -136,7 +141,7 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
     },
     detectFrame(frame) {
       const raw = sharp(frame.pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } });
-      return detect(raw, frame.width, frame.height);
+      return detect(raw, frame.width, frame.height, frame.pixels);
     },
     runTensor,
     close: () => session.release(),

@@ -76,6 +76,15 @@ describe('default detector on real photos (darknet samples)', () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(dogA.box[i]! - dogB.box[i]!)).toBeLessThan(8);
   });
 
+  it('takes a frame already at the model size straight to the tensor, with the same result', async () => {
+    const { data, info } = await sharp(await readFile(samplePath('darknet/dog.jpg'))).resize(416, 416, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    const direct = await detector.detectFrame({ sourceId: 'tile', capturedAt: new Date(), width: info.width, height: info.height, pixels: data });
+    const png = await sharp(data, { raw: { width: 416, height: 416, channels: 3 } }).png().toBuffer();
+    const viaSharp = await detector.detectImage(png, 'tile.png');
+    expect(direct.detections.map((d) => d.label)).toEqual(viaSharp.detections.map((d) => d.label));
+    direct.detections.forEach((d, i) => expect(d.score).toBeCloseTo(viaSharp.detections[i]!.score, 4));
+  });
+
   it('applies per-label thresholds', async () => {
     const strict = await defaultDetector({ thresholds: { default: 0.3, perLabel: { dog: 0.999 } } });
     try {
