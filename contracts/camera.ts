@@ -50,6 +50,8 @@ export interface CameraAnalysis {
   fullPassSeconds?: number;
   /** No frame for this long means the stream is stalled and is restarted (default 10). */
   stallSeconds?: number;
+  /** RTSP transport (default tcp: no loss behind NAT and firewalls; udp for servers that only offer it). */
+  rtspTransport?: 'tcp' | 'udp';
 }
 
 export interface CameraConfig {
@@ -65,4 +67,310 @@ export interface CameraConfig {
   /** Camera-wide rule settings; zones may override them. */
   rules?: RuleSettingsByType;
   zones: Zone[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation at load. Camera configs are written by hand or sent to the API by operators, so every
+// mistake is reported with the file, the camera, the zone and the field, and unknown fields are
+// refused: a typo such as "dwell" for "dwellSeconds" would otherwise silently keep the default.
+
+/** Limits an operator may set; the rules document their defaults in their own files. */
+export const CONFIG_LIMITS = {
+  dwellSeconds: { min: 10, max: 3600 },
+  fps: { min: 0.05, max: 30 },
+  width: { min: 64, max: 3840 },
+  fullPassSeconds: { min: 1, max: 3600 },
+  stallSeconds: { min: 2, max: 300 },
+} as const;
+
+export const VIOLATION_TYPES: readonly ViolationType[] = [
+  'street_vending',
+  'illegal_parking',
+  'exposed_garbage',
+  'illegal_construction',
+  'uncovered_muck_truck',
+];
+export const ZONE_KINDS: readonly ZoneKind[] = ['no_parking', 'sidewalk', 'roadway', 'other'];
+
+/** A camera config that cannot be used. The message reads "<source>: camera "<id>", zone "<id>", <field>: <problem>". */
+export class CameraConfigError extends Error {
+  override name = 'CameraConfigError';
+  constructor(
+    readonly source: string,
+    readonly cameraId: string | undefined,
+    readonly zoneId: string | undefined,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    const where = [
+      cameraId === undefined ? 'camera (no id)' : `camera "${cameraId}"`,
+      ...(zoneId === undefined ? [] : [`zone "${zoneId}"`]),
+      field,
+    ].join(', ');
+    super(`${source}: ${where}: ${problem}`);
+  }
+}
+
+// No ":": it separates the parts of Redis keys, where camera ids end up (BullMQ job ids).
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Validates a camera config read from `source` (a file name or "API request body"); returns a clean copy. */
+export function parseCameraConfig(raw: unknown, source: string): CameraConfig {
+  const rawId = isRecord(raw) && typeof raw.id === 'string' && raw.id.trim() !== '' ? raw.id : undefined;
+  const fail = (field: string, problem: string, zoneId?: string): never => {
+    throw new CameraConfigError(source, rawId, zoneId, field, problem);
+  };
+  if (!isRecord(raw)) fail('(camera)', `must be an object, got ${describe(raw)}`);
+  const cam = raw as Record<string, unknown>;
+  onlyKnown(cam, ['id', 'name', 'url', 'timezone', 'location', 'analysis', 'rules', 'zones'], '', fail);
+
+  const id = cam.id;
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    fail('id', `must be 1-64 letters, digits, "_", "-", "." starting with a letter or digit, got ${describe(id)}`);
+  }
+  const name = cam.name === undefined ? (id as string) : cam.name;
+  if (typeof name !== 'string' || name.trim() === '') fail('name', `must be a non-empty string, got ${describe(cam.name)}`);
+
+  const url = checkUrl(cam.url, fail);
+
+  const timezone = cam.timezone;
+  if (timezone !== undefined) {
+    if (typeof timezone !== 'string' || !isTimeZone(timezone)) {
+      fail('timezone', `must be an IANA time zone such as "Asia/Shanghai", got ${describe(timezone)}`);
+    }
+  }
+
+  let location: CameraConfig['location'];
+  if (cam.location !== undefined) {
+    const loc = cam.location;
+    if (!isRecord(loc)) fail('location', `must be an object {lat, lon}, got ${describe(loc)}`);
+    const l = loc as Record<string, unknown>;
+    onlyKnown(l, ['lat', 'lon'], 'location.', fail);
+    const lat = numberIn(l.lat, -90, 90, 'location.lat', fail);
+    const lon = numberIn(l.lon, -180, 180, 'location.lon', fail);
+    location = { lat, lon };
+  }
+
+  const analysis = cam.analysis === undefined ? undefined : checkAnalysis(cam.analysis, fail);
+  const rules = cam.rules === undefined ? undefined : checkRules(cam.rules, 'rules', undefined, fail);
+
+  if (!Array.isArray(cam.zones)) fail('zones', `must be a list of zones, got ${describe(cam.zones)}`);
+  const rawZones = cam.zones as unknown[];
+  if (rawZones.length === 0) fail('zones', 'must hold at least one zone (a camera without zones can raise nothing)');
+  const seen = new Set<string>();
+  const zones = rawZones.map((z, i) => {
+    const zone = checkZone(z, i, rules, fail);
+    if (seen.has(zone.id)) fail('id', 'is used by two zones of this camera', zone.id);
+    seen.add(zone.id);
+    return zone;
+  });
+
+  const config: CameraConfig = { id: id as string, name: (name as string).trim(), url, zones };
+  if (timezone !== undefined) config.timezone = timezone as string;
+  if (location) config.location = location;
+  if (analysis) config.analysis = analysis;
+  if (rules) config.rules = rules;
+  return config;
+}
+
+type Fail = (field: string, problem: string, zoneId?: string) => never;
+
+function checkUrl(value: unknown, fail: Fail): string {
+  if (typeof value !== 'string' || value.trim() === '') fail('url', `must be an rtsp://, http(s):// URL or a file path, got ${describe(value)}`);
+  const url = (value as string).trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined) {
+    if (!['rtsp', 'rtsps', 'http', 'https', 'file'].includes(scheme)) {
+      // The value itself is not echoed: it may carry a password.
+      fail('url', `scheme "${scheme}" is not supported (use rtsp, rtsps, http, https or a file path)`);
+    }
+    try {
+      const parsed = new URL(url);
+      if (scheme !== 'file' && parsed.hostname === '') fail('url', 'has no host');
+    } catch {
+      fail('url', 'is not a valid URL');
+    }
+  }
+  if (/\s/.test(url)) fail('url', 'must not contain spaces (percent-encode them)');
+  return url;
+}
+
+function checkAnalysis(value: unknown, fail: Fail): CameraAnalysis {
+  if (!isRecord(value)) fail('analysis', `must be an object, got ${describe(value)}`);
+  const a = value as Record<string, unknown>;
+  onlyKnown(a, ['fps', 'width', 'keyframesOnly', 'fullPassSeconds', 'stallSeconds', 'rtspTransport'], 'analysis.', fail);
+  const out: CameraAnalysis = {};
+  if (a.fps !== undefined) out.fps = numberIn(a.fps, CONFIG_LIMITS.fps.min, CONFIG_LIMITS.fps.max, 'analysis.fps', fail);
+  if (a.width !== undefined) {
+    const w = numberIn(a.width, CONFIG_LIMITS.width.min, CONFIG_LIMITS.width.max, 'analysis.width', fail);
+    if (!Number.isInteger(w) || w % 2 !== 0) fail('analysis.width', `must be an even whole number of pixels, got ${w}`);
+    out.width = w;
+  }
+  if (a.keyframesOnly !== undefined) {
+    if (typeof a.keyframesOnly !== 'boolean') fail('analysis.keyframesOnly', `must be true or false, got ${describe(a.keyframesOnly)}`);
+    out.keyframesOnly = a.keyframesOnly as boolean;
+  }
+  if (a.fullPassSeconds !== undefined) {
+    out.fullPassSeconds = numberIn(a.fullPassSeconds, CONFIG_LIMITS.fullPassSeconds.min, CONFIG_LIMITS.fullPassSeconds.max, 'analysis.fullPassSeconds', fail);
+  }
+  if (a.stallSeconds !== undefined) {
+    out.stallSeconds = numberIn(a.stallSeconds, CONFIG_LIMITS.stallSeconds.min, CONFIG_LIMITS.stallSeconds.max, 'analysis.stallSeconds', fail);
+  }
+  if (a.rtspTransport !== undefined) {
+    if (a.rtspTransport !== 'tcp' && a.rtspTransport !== 'udp') fail('analysis.rtspTransport', `must be "tcp" or "udp", got ${describe(a.rtspTransport)}`);
+    out.rtspTransport = a.rtspTransport as 'tcp' | 'udp';
+  }
+  return out;
+}
+
+function checkRules(value: unknown, prefix: string, zoneId: string | undefined, fail: Fail): RuleSettingsByType {
+  if (!isRecord(value)) fail(prefix, `must be an object keyed by violation type, got ${describe(value)}`, zoneId);
+  const out: RuleSettingsByType = {};
+  for (const [type, settings] of Object.entries(value as Record<string, unknown>)) {
+    const field = `${prefix}.${type}`;
+    if (!VIOLATION_TYPES.includes(type as ViolationType)) {
+      fail(field, `is not a violation type (one of ${VIOLATION_TYPES.join(', ')})`, zoneId);
+    }
+    if (!isRecord(settings)) fail(field, `must be an object, got ${describe(settings)}`, zoneId);
+    const s = settings as Record<string, unknown>;
+    onlyKnown(s, ['enabled', 'dwellSeconds', 'warnAfterSeconds', 'labels'], `${field}.`, fail, zoneId);
+    const r: RuleSettings = {};
+    if (s.enabled !== undefined) {
+      if (typeof s.enabled !== 'boolean') fail(`${field}.enabled`, `must be true or false, got ${describe(s.enabled)}`, zoneId);
+      r.enabled = s.enabled as boolean;
+    }
+    if (s.dwellSeconds !== undefined) {
+      r.dwellSeconds = numberIn(s.dwellSeconds, CONFIG_LIMITS.dwellSeconds.min, CONFIG_LIMITS.dwellSeconds.max, `${field}.dwellSeconds`, fail, zoneId);
+    }
+    if (s.warnAfterSeconds !== undefined) {
+      r.warnAfterSeconds = numberIn(s.warnAfterSeconds, 0, CONFIG_LIMITS.dwellSeconds.max, `${field}.warnAfterSeconds`, fail, zoneId);
+    }
+    if (s.labels !== undefined) {
+      const labels = s.labels;
+      if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string' && l.trim() !== '')) {
+        fail(`${field}.labels`, `must be a non-empty list of detector labels, got ${describe(labels)}`, zoneId);
+      }
+      r.labels = (labels as string[]).map((l) => l.trim());
+    }
+    out[type as ViolationType] = r;
+  }
+  return out;
+}
+
+function checkZone(value: unknown, index: number, cameraRules: RuleSettingsByType | undefined, fail: Fail): Zone {
+  const label = `zones[${index}]`;
+  if (!isRecord(value)) fail(label, `must be an object, got ${describe(value)}`);
+  const z = value as Record<string, unknown>;
+  const zoneId = typeof z.id === 'string' && z.id.trim() !== '' ? z.id : undefined;
+  // Until the zone has an id, the list position names it.
+  const zfail: Fail = (field, problem) => fail(field, problem, zoneId ?? label);
+  onlyKnown(z, ['id', 'name', 'kind', 'polygon', 'schedule', 'rules'], '', zfail);
+  if (typeof z.id !== 'string' || !ID_PATTERN.test(z.id)) {
+    zfail('id', `must be 1-64 letters, digits, "_", "-", "." starting with a letter or digit, got ${describe(z.id)}`);
+  }
+  if (z.name !== undefined && typeof z.name !== 'string') zfail('name', `must be a string, got ${describe(z.name)}`);
+  if (!ZONE_KINDS.includes(z.kind as ZoneKind)) zfail('kind', `must be one of ${ZONE_KINDS.join(', ')}, got ${describe(z.kind)}`);
+
+  if (!Array.isArray(z.polygon)) zfail('polygon', `must be a list of [x, y] points, got ${describe(z.polygon)}`);
+  const points = z.polygon as unknown[];
+  if (points.length < 3) zfail('polygon', `needs at least 3 points, got ${points.length}`);
+  const polygon = points.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) zfail(`polygon[${i}]`, `must be an [x, y] pair, got ${describe(p)}`);
+    const [x, y] = p as unknown[];
+    return [
+      numberIn(x, 0, 1, `polygon[${i}][0]`, zfail, undefined, ' (normalised: 0 is the left edge, 1 the right)'),
+      numberIn(y, 0, 1, `polygon[${i}][1]`, zfail, undefined, ' (normalised: 0 is the top edge, 1 the bottom)'),
+    ] as [number, number];
+  });
+  if (Math.abs(polygonArea(polygon)) < 1e-6) zfail('polygon', 'encloses no area (its points are on one line or repeated)');
+
+  let schedule: ZoneSchedule[] | undefined;
+  if (z.schedule !== undefined) {
+    if (!Array.isArray(z.schedule) || z.schedule.length === 0) zfail('schedule', `must be a non-empty list of {start, end, days?}, got ${describe(z.schedule)}`);
+    schedule = (z.schedule as unknown[]).map((w, i) => checkWindow(w, `schedule[${i}]`, zfail));
+  }
+
+  const rules = z.rules === undefined ? undefined : checkRules(z.rules, 'rules', zoneId, fail);
+  // warnAfter and dwell may come from different levels; only their combination can be checked.
+  for (const type of VIOLATION_TYPES) {
+    const merged = { ...cameraRules?.[type], ...rules?.[type] };
+    if (merged.warnAfterSeconds !== undefined && merged.dwellSeconds !== undefined && merged.warnAfterSeconds >= merged.dwellSeconds) {
+      const field = rules?.[type]?.warnAfterSeconds !== undefined ? `rules.${type}.warnAfterSeconds` : `rules.${type}.dwellSeconds`;
+      zfail(field, `warnAfterSeconds (${merged.warnAfterSeconds}) must be below dwellSeconds (${merged.dwellSeconds})`);
+    }
+  }
+
+  const zone: Zone = { id: z.id as string, kind: z.kind as ZoneKind, polygon };
+  if (typeof z.name === 'string') zone.name = z.name;
+  if (schedule) zone.schedule = schedule;
+  if (rules) zone.rules = rules;
+  return zone;
+}
+
+function checkWindow(value: unknown, field: string, fail: Fail): ZoneSchedule {
+  if (!isRecord(value)) fail(field, `must be an object {start, end, days?}, got ${describe(value)}`);
+  const w = value as Record<string, unknown>;
+  onlyKnown(w, ['start', 'end', 'days'], `${field}.`, fail);
+  for (const key of ['start', 'end'] as const) {
+    if (typeof w[key] !== 'string' || !TIME_PATTERN.test(w[key] as string)) {
+      fail(`${field}.${key}`, `must be a 24-hour time "HH:MM" such as "07:00", got ${describe(w[key])}`);
+    }
+  }
+  if (w.start === w.end) fail(`${field}.end`, `equals start (${String(w.start)}): an empty window; leave schedule out for "always"`);
+  const out: ZoneSchedule = { start: w.start as string, end: w.end as string };
+  if (w.days !== undefined) {
+    const days = w.days;
+    if (!Array.isArray(days) || days.length === 0 || !days.every((d) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= 7)) {
+      fail(`${field}.days`, `must be a non-empty list of ISO weekdays 1 (Monday) to 7 (Sunday), got ${describe(days)}`);
+    }
+    if (new Set(days as number[]).size !== (days as number[]).length) fail(`${field}.days`, 'lists a day twice');
+    out.days = [...(days as number[])].sort((a, b) => a - b);
+  }
+  return out;
+}
+
+function numberIn(value: unknown, min: number, max: number, field: string, fail: Fail, zoneId?: string, hint = ''): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(field, `must be a number from ${min} to ${max}${hint}, got ${describe(value)}`, zoneId);
+  }
+  return value as number;
+}
+
+function onlyKnown(obj: Record<string, unknown>, known: readonly string[], prefix: string, fail: Fail, zoneId?: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) fail(`${prefix}${key}`, `is not a known field (known: ${known.join(', ')})`, zoneId);
+  }
+}
+
+function polygonArea(points: ReadonlyArray<readonly [number, number]>): number {
+  let sum = 0;
+  for (let i = 0; i < points.length; i++) {
+    const [x1, y1] = points[i]!;
+    const [x2, y2] = points[(i + 1) % points.length]!;
+    sum += x1 * y2 - x2 * y1;
+  }
+  return sum / 2;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
 }

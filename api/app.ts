@@ -1,0 +1,123 @@
+// buildApi(config) → a fastify instance with its own store, object store, metrics registry and
+// key cache: nothing global, so a test can run several side by side and a process can restart one.
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { openObjectStore, type ObjectStore } from '../infra/object-store.ts';
+import { authPlugin } from './auth/plugin.ts';
+import { createKey, hasAnyKey, KeyVerifier } from './auth/keys.ts';
+import type { ApiConfig } from './config.ts';
+import { installErrorHandler } from './errors.ts';
+import { UrlSigner } from './evidence/signed-url.ts';
+import { createMetrics, type ApiMetrics } from './metrics.ts';
+import { camerasRoutes } from './routes/cameras.ts';
+import { caseTypesRoutes } from './routes/case-types.ts';
+import { casesRoutes } from './routes/cases.ts';
+import { docsPlugin } from './routes/docs.ts';
+import { evidenceRoutes } from './routes/evidence.ts';
+import { exportRoutes } from './routes/export.ts';
+import { healthRoutes } from './routes/health.ts';
+import { keysRoutes } from './routes/keys.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
+import { reviewRoutes } from './routes/review.ts';
+import { sharedSchemas } from './routes/schemas.ts';
+import { reviewerPage } from './routes/reviewer-page.ts';
+import { surveysRoutes } from './routes/surveys.ts';
+import { zonesRoutes } from './routes/zones.ts';
+import { openDb, type Db } from './store/db.ts';
+import { migrate } from './store/migrate.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    objects: ObjectStore;
+    metrics: ApiMetrics;
+    signer: UrlSigner;
+    keys: KeyVerifier;
+    clock: () => Date;
+    apiConfig: ApiConfig;
+    /** Set once, on the first start of an empty store with bootstrapAdminKey: print it, it is not stored. */
+    firstAdminKey?: string;
+  }
+}
+
+function isObjectStore(x: ApiConfig['objects']): x is ObjectStore {
+  return typeof (x as ObjectStore).put === 'function';
+}
+
+export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
+  const clock = config.now ?? (() => new Date());
+  const db = await openDb(config.db);
+  let app: FastifyInstance | undefined;
+  try {
+    await migrate(db);
+    const objects = isObjectStore(config.objects) ? config.objects : await openObjectStore(config.objects);
+    const signer = await UrlSigner.fromStore(db, config.evidenceUrlTtlSeconds ?? 900);
+    const keys = new KeyVerifier(db, config.keyCacheMs);
+    let firstAdminKey: string | undefined;
+    if (config.bootstrapAdminKey && !(await hasAnyKey(db))) firstAdminKey = (await createKey(db, 'admin', 'first admin')).key;
+
+    const server: FastifyInstance = Fastify({
+      logger: {
+        level: config.logLevel ?? 'info',
+        base: { component: 'api' },
+        stream: pino.destination(2),
+        redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+        serializers: {
+          // Signed evidence links carry their signature in the query: keep it out of logs.
+          req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.replace(/([?&]sig=)[^&]+/, '$1[redacted]'), id: req.id }),
+        },
+      },
+      bodyLimit: 1024 * 1024,
+      ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    });
+    app = server;
+    server.decorate('db', db);
+    server.decorate('objects', objects);
+    server.decorate('signer', signer);
+    server.decorate('keys', keys);
+    server.decorate('clock', clock);
+    server.decorate('apiConfig', config);
+    server.decorate('metrics', createMetrics(db, clock));
+    server.decorate('firstAdminKey', firstAdminKey);
+    server.addHook('onClose', async () => {
+      await db.close();
+    });
+    installErrorHandler(server);
+    for (const schema of sharedSchemas) server.addSchema(schema);
+
+    server.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      server.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+
+    await server.register(authPlugin, {
+      verifier: keys,
+      verifySignedUrl: (request) => {
+        const params = request.params as { sha256?: string };
+        const query = request.query as { exp?: unknown; sig?: unknown };
+        if (!params.sha256 || !signer.verify(params.sha256, query.exp, query.sig, clock())) return null;
+        return { keyId: 'signed-url', name: 'signed link', role: 'reviewer' };
+      },
+      publicPrefixes: ['/docs', '/review'],
+    });
+    if (config.docs !== false) await server.register(docsPlugin);
+    await server.register(healthRoutes);
+    await server.register(casesRoutes);
+    await server.register(reviewRoutes);
+    await server.register(lifecycleRoutes);
+    await server.register(evidenceRoutes);
+    await server.register(camerasRoutes);
+    await server.register(zonesRoutes);
+    await server.register(caseTypesRoutes);
+    await server.register(exportRoutes);
+    await server.register(keysRoutes);
+    await server.register(surveysRoutes);
+    await server.register(reviewerPage);
+    await server.ready();
+    return server;
+  } catch (err) {
+    if (app) await app.close().catch(() => {});
+    else await db.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,61 @@
+// What buildApi needs, and how the environment maps onto it. Embedded defaults put everything
+// under data/ at the repo root: PGlite in data/pglite, evidence in data/objects.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { objectStoreSettingsFromEnv, type ObjectStore, type ObjectStoreSettings } from '../infra/object-store.ts';
+import type { DbSettings } from './store/db.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface ApiConfig {
+  db: DbSettings;
+  /** Settings to open a store with, or an open store (tests, or one shared with a worker). */
+  objects: ObjectStoreSettings | ObjectStore;
+  /** When the store has no API key yet, create an admin key and expose it once as app.firstAdminKey. */
+  bootstrapAdminKey?: boolean;
+  /** Lifetime of evidence links handed to browsers (default 900 s). */
+  evidenceUrlTtlSeconds?: number;
+  /** Refuse an ingest whose evidence objects are not in the object store (default true). */
+  verifyEvidenceOnIngest?: boolean;
+  /** How long a checked API key is trusted before it is looked up again (default 30 s). */
+  keyCacheMs?: number;
+  /** The clock; tests pass their own. */
+  now?: () => Date;
+  logLevel?: string;
+  /** Serve OpenAPI and Swagger UI at /docs (default true). */
+  docs?: boolean;
+  /** Drone surveys: the survey-images queue (without redisUrl images are stored but wait) and upload limits. */
+  surveys?: SurveySettings;
+}
+
+export interface SurveySettings {
+  redisUrl?: string;
+  /** BullMQ key prefix. */
+  prefix?: string;
+  /** Per uploaded file (default 200 MB). */
+  maxFileBytes?: number;
+  /** Per image, from its header (default 100 megapixels). */
+  maxPixels?: number;
+  /** How often images still queued are put on the queue again (default 60 s). */
+  sweepMs?: number;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const dataDir = path.resolve(env.DATA_DIR ?? path.join(REPO_ROOT, 'data'));
+  const db: DbSettings = env.DATABASE_URL
+    ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL ? Number(env.DATABASE_POOL) : undefined }
+    : { kind: 'pglite', dir: env.PGLITE_DIR ?? path.join(dataDir, 'pglite') };
+  return {
+    db,
+    objects: objectStoreSettingsFromEnv(env, path.join(dataDir, 'objects')),
+    bootstrapAdminKey: env.API_BOOTSTRAP_ADMIN_KEY !== 'false',
+    evidenceUrlTtlSeconds: env.EVIDENCE_URL_TTL ? Number(env.EVIDENCE_URL_TTL) : undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    surveys: {
+      // Without REDIS_URL surveys still accept uploads; images wait until an API with a queue starts.
+      redisUrl: env.REDIS_URL,
+      maxFileBytes: env.SURVEY_MAX_FILE_MB ? Number(env.SURVEY_MAX_FILE_MB) * 1024 * 1024 : undefined,
+      maxPixels: env.SURVEY_MAX_MEGAPIXELS ? Number(env.SURVEY_MAX_MEGAPIXELS) * 1e6 : undefined,
+    },
+  };
+}

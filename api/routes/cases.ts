@@ -1,0 +1,104 @@
+// Case ingest (the pipeline's one way in), the case list with filters and paging, counts for the
+// review queue, and one case with its evidence links and audit timeline.
+import type { FastifyInstance } from 'fastify';
+import { caseObservationSchema, type CaseObservation } from '../../contracts/case.ts';
+import { ingestObservation } from '../case/ingest.ts';
+import { countByStatus, countOverdue, getCase, listCases, type CaseSort } from '../case/query.ts';
+import { caseFilterQuery, caseIdParams, errorSchema, ROLES, splitCommaLists, toFilter, type FilterQuery } from './schemas.ts';
+
+export async function casesRoutes(app: FastifyInstance): Promise<void> {
+  app.post<{ Body: CaseObservation }>(
+    '/v1/cases',
+    {
+      config: { roles: ROLES.ingest },
+      schema: {
+        tags: ['cases'],
+        summary: 'Ingest one observation: creates a case or merges it into the case with the same dedupeKey',
+        description: 'Idempotent per observationId: posting the same observation again changes nothing (result "duplicate").',
+        body: caseObservationSchema,
+        response: {
+          200: { $ref: 'CaseIngestResult#' },
+          201: { $ref: 'CaseIngestResult#' },
+          400: errorSchema,
+          422: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const obs = request.body;
+      for (const [i, e] of obs.evidence.entries()) {
+        if (e.key !== e.sha256) {
+          return reply.code(400).send({ error: 'bad_request', message: `body.evidence.${i}.key must be the object's sha256 (content-addressed)`, field: `evidence.${i}.key` });
+        }
+      }
+      if (app.apiConfig.verifyEvidenceOnIngest !== false) {
+        for (const [i, e] of obs.evidence.entries()) {
+          if (!(await app.objects.has(e.key))) {
+            return reply.code(422).send({ error: 'evidence_missing', message: `evidence ${e.key} is not in the object store; upload it before posting the case`, field: `evidence.${i}.key` });
+          }
+        }
+      }
+      const result = await ingestObservation(app.db, obs, request.actor!, app.clock());
+      app.metrics.ingested.inc({ result: result.result, type: obs.type });
+      request.log.info({ caseId: result.caseId, result: result.result, type: obs.type, source: obs.source.id, observationId: obs.observationId }, 'case observation');
+      return reply.code(result.result === 'created' ? 201 : 200).send(result);
+    },
+  );
+
+  app.get<{ Querystring: FilterQuery & { sort?: CaseSort; limit?: number; cursor?: string; thumbs?: boolean } }>(
+    '/v1/cases',
+    {
+      config: { roles: ROLES.readCases },
+      preValidation: async (request) => splitCommaLists(request.query as Record<string, unknown>, ['status', 'type']),
+      schema: {
+        tags: ['cases'],
+        summary: 'List cases with filters, newest, oldest or highest score first, paged by cursor',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...caseFilterQuery,
+            sort: { type: 'string', enum: ['newest', 'oldest', 'score'], default: 'newest' },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+            cursor: { type: 'string', maxLength: 200 },
+            thumbs: { type: 'boolean', description: 'add a signed link to the latest crop of each case' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const now = app.clock();
+      const page = await listCases(app.db, { ...toFilter(q), sort: q.sort, limit: q.limit, cursor: q.cursor, thumbs: q.thumbs }, now);
+      return {
+        items: page.items.map(({ thumbSha256, ...c }) =>
+          q.thumbs ? { ...c, thumbUrl: thumbSha256 ? `/v1/evidence/${thumbSha256}?${app.signer.sign(thumbSha256, now)}` : null } : c,
+        ),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/cases/counts',
+    { config: { roles: ROLES.readCases }, schema: { tags: ['cases'], summary: 'Number of cases per status, and overdue ones' } },
+    async () => ({ byStatus: await countByStatus(app.db), overdue: await countOverdue(app.db, app.clock()) }),
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/v1/cases/:id',
+    {
+      config: { roles: ROLES.readCases },
+      schema: { tags: ['cases'], summary: 'One case: record, (standard, code) pairs, evidence links, sightings and audit timeline', params: caseIdParams },
+    },
+    async (request, reply) => {
+      const now = app.clock();
+      const detail = await getCase(app.db, request.params.id, now);
+      if (!detail) return reply.code(404).send({ error: 'not_found', message: `case ${request.params.id} does not exist` });
+      return {
+        ...detail,
+        evidence: detail.evidence.map((e) => ({ ...e, url: `/v1/evidence/${e.sha256}?${app.signer.sign(e.sha256, now)}` })),
+      };
+    },
+  );
+}

@@ -1,0 +1,119 @@
+// Schema pieces and role lists shared by the route plugins.
+import { CASE_STATUSES, VIOLATION_TYPES } from '../../contracts/case.ts';
+import type { Role } from '../case/actor.ts';
+
+/** Who may do what; admin may always. */
+export const ROLES = {
+  ingest: ['ingest'],
+  readCases: ['reviewer', 'operator'],
+  review: ['reviewer'],
+  lifecycle: ['reviewer'],
+  readCameras: ['ingest', 'operator', 'reviewer'],
+  configure: ['operator'],
+  readTypes: ['ingest', 'operator', 'reviewer'],
+  admin: [],
+} satisfies Record<string, Role[]>;
+
+export const errorSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    field: { type: 'string', description: 'the offending field, as a dotted path' },
+    status: { type: 'string', description: 'invalid move: the case status' },
+    allowed: { type: 'array', items: { type: 'string' }, description: 'invalid move: the moves allowed from that status' },
+  },
+} as const;
+
+/** Moves whose body is optional: an empty POST means an empty object. */
+export async function emptyBodyIsObject(request: { body: unknown }): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
+export const caseIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;
+
+export const noteBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { note: { type: 'string', maxLength: 2000 } },
+} as const;
+
+export const statusEnum = { type: 'string', enum: [...CASE_STATUSES] } as const;
+export const typeEnum = { type: 'string', enum: [...VIOLATION_TYPES] } as const;
+
+/** Query filters shared by the list and the export. Comma-separated lists are split before validation. */
+export const caseFilterQuery = {
+  status: { type: 'array', items: statusEnum, description: 'one or more statuses (repeat or comma-separate)' },
+  type: { type: 'array', items: typeEnum },
+  source: { type: 'string', description: 'camera or survey id' },
+  sourceKind: { type: 'string', enum: ['camera', 'survey'] },
+  from: { type: 'string', format: 'date-time', description: 'seen at or after' },
+  to: { type: 'string', format: 'date-time', description: 'seen before' },
+  bbox: {
+    type: 'string',
+    pattern: '^-?\\d+(\\.\\d+)?,-?\\d+(\\.\\d+)?,-?\\d+(\\.\\d+)?,-?\\d+(\\.\\d+)?$',
+    description: 'minLon,minLat,maxLon,maxLat',
+  },
+  overdue: { type: 'boolean' },
+} as const;
+
+export const moveResultSchema = {
+  type: 'object',
+  properties: {
+    caseId: { type: 'integer' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    auditId: { type: 'integer' },
+  },
+} as const;
+
+export function splitCommaLists(query: Record<string, unknown>, keys: string[]): void {
+  for (const k of keys) {
+    const v = query[k];
+    if (typeof v === 'string') query[k] = v.split(',').filter(Boolean);
+    else if (Array.isArray(v)) query[k] = v.flatMap((x) => (typeof x === 'string' ? x.split(',').filter(Boolean) : [x]));
+  }
+}
+
+export interface FilterQuery {
+  status?: string[];
+  type?: string[];
+  source?: string;
+  sourceKind?: 'camera' | 'survey';
+  from?: string;
+  to?: string;
+  bbox?: string;
+  overdue?: boolean;
+}
+
+export function toFilter(q: FilterQuery) {
+  return {
+    status: q.status as never,
+    type: q.type,
+    source: q.source,
+    sourceKind: q.sourceKind,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+    bbox: q.bbox ? (q.bbox.split(',').map(Number) as [number, number, number, number]) : undefined,
+    overdue: q.overdue,
+  };
+}
+
+/** Schemas referenced by $ref from several routes; added to the app once. */
+export const sharedSchemas = [
+  {
+    $id: 'CaseIngestResult',
+    type: 'object',
+    required: ['caseId', 'status', 'result'],
+    properties: {
+      caseId: { type: 'integer' },
+      status: statusEnum,
+      result: { type: 'string', enum: ['created', 'merged', 'reopened', 'duplicate'] },
+    },
+  },
+];

@@ -1,0 +1,192 @@
+// Drone surveys: operators create a survey and upload its photos (multipart, streamed into the
+// object store under their sha256); the survey worker takes one job per distinct image from the
+// survey-images queue and reports each result back here, since the API is the single writer.
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { surveyImageResultSchema, surveyInputSchema, surveyZonesSchema, type SurveyImageResult, type SurveyInput, type SurveyZones } from '../../contracts/survey.ts';
+import { createSurveyQueue, type SurveyImageJob, type SurveyQueue } from '../../infra/survey-queue.ts';
+import { checkSurveyImage, UploadRefused } from '../survey/image-upload.ts';
+import { surveyReport } from '../survey/report.ts';
+import { addImage, createSurvey, getImage, getSurvey, listImages, listSurveys, queuedImages, saveResult, setSurveyZones } from '../survey/store.ts';
+import { errorSchema } from './schemas.ts';
+
+/** Drone photos are 5-30 MB; multispectral TIFFs more. Above this a file is refused (per file). */
+export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } } as const;
+const imageParams = {
+  type: 'object',
+  required: ['id', 'sha256'],
+  properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' }, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+} as const;
+
+const READ = ['operator', 'reviewer', 'ingest'] as const;
+
+export async function surveysRoutes(app: FastifyInstance): Promise<void> {
+  const settings = app.apiConfig.surveys ?? {};
+  const maxFileBytes = settings.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const queue: SurveyQueue | undefined = settings.redisUrl ? createSurveyQueue({ redisUrl: settings.redisUrl, prefix: settings.prefix }) : undefined;
+
+  const enqueue = async (job: SurveyImageJob): Promise<boolean> => {
+    if (!queue) return false;
+    try {
+      await queue.enqueue(job);
+      return true;
+    } catch (err) {
+      app.log.warn({ survey: job.surveyId, sha256: job.sha256, err: (err as Error).message }, 'survey image not queued yet; the sweep will retry');
+      return false;
+    }
+  };
+  // Images whose job was lost (Redis down at upload, Redis data lost) go on the queue again; job ids
+  // make this a no-op for the ones already there.
+  const sweep = async () => {
+    for (const job of await queuedImages(app.db)) if (!(await enqueue(job))) break;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (queue) {
+    app.addHook('onReady', async () => {
+      await sweep().catch((err) => app.log.warn({ err: (err as Error).message }, 'survey queue sweep failed'));
+      timer = setInterval(() => void sweep().catch(() => {}), settings.sweepMs ?? 60_000);
+      timer.unref();
+    });
+  }
+  app.addHook('onClose', async () => {
+    if (timer) clearInterval(timer);
+    await queue?.close();
+  });
+
+  await app.register(multipart, {
+    limits: { fileSize: maxFileBytes, files: 1000, fields: 20, fieldSize: 1024 },
+    throwFileSizeLimit: false,
+  });
+
+  app.post<{ Body: SurveyInput }>(
+    '/v1/surveys',
+    {
+      config: { roles: ['operator'] },
+      schema: { tags: ['surveys'], summary: 'Create a drone survey (zone layers optional, replaceable later)', body: surveyInputSchema, response: { 400: errorSchema } },
+    },
+    async (request, reply) => {
+      const survey = await createSurvey(app.db, request.body, request.actor!.name, app.clock());
+      request.log.info({ survey: survey.id, name: survey.name, actor: request.actor!.name }, 'survey created');
+      return reply.code(201).send(survey);
+    },
+  );
+
+  app.get('/v1/surveys', { config: { roles: [...READ] }, schema: { tags: ['surveys'], summary: 'Recent surveys' } }, async () => ({ items: await listSurveys(app.db) }));
+
+  app.get<{ Params: { id: string }; Querystring: { images?: boolean } }>(
+    '/v1/surveys/:id',
+    {
+      config: { roles: [...READ] },
+      schema: {
+        tags: ['surveys'],
+        summary: 'Survey report: progress, failures, cases found, per-image telemetry and located detections, the detector that ran and what was not analysed',
+        params: idParams,
+        querystring: { type: 'object', properties: { images: { type: 'boolean', default: true, description: 'include the per-image list' } } },
+        response: { 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const survey = await getSurvey(app.db, request.params.id);
+      if (!survey) return reply.code(404).send({ error: 'not_found', message: `survey ${request.params.id} does not exist` });
+      return surveyReport(app.db, survey, request.query.images !== false);
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: SurveyZones }>(
+    '/v1/surveys/:id/zones',
+    {
+      config: { roles: ['operator'] },
+      schema: { tags: ['surveys'], summary: "Replace the survey's zone layers (no-parking, sidewalks, permitted buildings); applies to images analysed from now on", params: idParams, body: surveyZonesSchema, response: { 404: errorSchema } },
+    },
+    async (request, reply) => {
+      if (!(await setSurveyZones(app.db, request.params.id, request.body, app.clock()))) {
+        return reply.code(404).send({ error: 'not_found', message: `survey ${request.params.id} does not exist` });
+      }
+      request.log.info({ survey: request.params.id, layers: Object.keys(request.body), actor: request.actor!.name }, 'survey zones replaced');
+      return request.body;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/surveys/:id/images',
+    { config: { roles: [...READ] }, schema: { tags: ['surveys'], summary: 'The images a survey has (sha256, name, status): what an interrupted upload can skip', params: idParams, response: { 404: errorSchema } } },
+    async (request, reply) => {
+      if (!(await getSurvey(app.db, request.params.id))) return reply.code(404).send({ error: 'not_found', message: `survey ${request.params.id} does not exist` });
+      return { items: (await listImages(app.db, request.params.id)).map((i) => ({ sha256: i.sha256, fileName: i.fileName, status: i.status, bytes: i.bytes })) };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/surveys/:id/images',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['surveys'],
+        summary: 'Upload images (multipart/form-data, any number of file parts). JPEG, PNG or TIFF by content; the same bytes twice are stored and analysed once',
+        consumes: ['multipart/form-data'],
+        params: idParams,
+        response: { 404: errorSchema, 406: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const surveyId = request.params.id;
+      const survey = await getSurvey(app.db, surveyId);
+      if (!survey) return reply.code(404).send({ error: 'not_found', message: `survey ${surveyId} does not exist` });
+      if (!request.isMultipart()) return reply.code(406).send({ error: 'not_multipart', message: 'send the images as multipart/form-data file parts' });
+      const log = request.log.child({ survey: surveyId });
+      const accepted: Array<{ fileName: string; sha256: string; status: 'queued' | 'duplicate'; width: number; height: number; warnings: string[] }> = [];
+      const refused: Array<{ fileName: string; status: number; problem: string }> = [];
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        const fileName = part.filename || part.fieldname || 'unnamed';
+        const bytes = await part.toBuffer();
+        try {
+          if (part.file.truncated) throw new UploadRefused(413, `larger than the ${formatBytes(maxFileBytes)} limit per file`);
+          const image = await checkSurveyImage(bytes, settings.maxPixels);
+          const stored = await app.objects.put(bytes, image.contentType);
+          const fresh = await addImage(app.db, surveyId, { sha256: stored.sha256, key: stored.key, fileName, contentType: image.contentType, bytes: bytes.length, width: image.width, height: image.height, warnings: image.warnings }, request.actor!.name, app.clock());
+          if (fresh) await enqueue({ surveyId, sha256: stored.sha256, key: stored.key, fileName });
+          accepted.push({ fileName, sha256: stored.sha256, status: fresh ? 'queued' : 'duplicate', width: image.width, height: image.height, warnings: image.warnings });
+          log.info({ file: fileName, sha256: stored.sha256, bytes: bytes.length, duplicate: !fresh }, fresh ? 'survey image stored' : 'survey image already uploaded');
+        } catch (err) {
+          if (!(err instanceof UploadRefused)) throw err;
+          refused.push({ fileName, status: err.status, problem: err.problem });
+          log.warn({ file: fileName, problem: err.problem }, 'survey image refused');
+        }
+      }
+      if (accepted.length === 0 && refused.length === 0) return reply.code(400).send({ error: 'bad_request', message: 'no file parts in the upload' });
+      if (refused.length > 0) {
+        const first = refused[0]!;
+        return reply.code(first.status).send({
+          error: 'bad_image',
+          message: refused.map((r) => `${r.fileName}: ${r.problem}`).join('; '),
+          refused,
+          images: accepted,
+        });
+      }
+      return reply.code(accepted.some((a) => a.status === 'queued') ? 201 : 200).send({ images: accepted, refused });
+    },
+  );
+
+  app.put<{ Params: { id: string; sha256: string }; Body: SurveyImageResult }>(
+    '/v1/surveys/:id/images/:sha256/result',
+    {
+      config: { roles: ['ingest'] },
+      schema: { tags: ['surveys'], summary: "The survey worker's result for one image (repeatable: the last report stands)", params: imageParams, body: surveyImageResultSchema, response: { 404: errorSchema } },
+      bodyLimit: 16 * 1024 * 1024,
+    },
+    async (request, reply) => {
+      const { id, sha256 } = request.params;
+      if (!(await getImage(app.db, id, sha256))) return reply.code(404).send({ error: 'not_found', message: `survey ${id} has no image ${sha256}` });
+      await saveResult(app.db, id, sha256, request.body, app.clock());
+      request.log.info({ survey: id, sha256, status: request.body.status, attempt: request.body.attempt, violations: request.body.violations?.length ?? 0 }, 'survey image result');
+      return { status: request.body.status };
+    },
+  );
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${n} bytes`;
+}

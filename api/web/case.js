@@ -1,0 +1,149 @@
+// One case: what was seen, the evidence, the (standard, code) pairs, every sighting, and the audit
+// timeline; plus the lifecycle moves allowed from its status (dispatch asks for a unit).
+import { ACTION_NAMES, api, ApiError, el, formatTime, loginPanel, place, setKey, STATUS_NAMES, takeKeyFromUrl, toast } from './common.js';
+
+const MOVE_LABELS = {
+  confirm: '确认立案 Confirm',
+  reject: '驳回 Reject',
+  dispatch: '派遣 Dispatch',
+  handle: '已处置 Handled',
+  verify: '已核查 Verified',
+  close: '结案 Close',
+  reopen: '重开 Reopen',
+};
+const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip' };
+
+const page = document.getElementById('page');
+
+function caseId() {
+  return Number(new URLSearchParams(location.hash.slice(1)).get('id') || new URLSearchParams(location.search).get('id'));
+}
+
+async function load() {
+  if (!takeKeyFromUrl()) {
+    page.replaceChildren(loginPanel((key) => { setKey(key); load(); }));
+    return;
+  }
+  const id = caseId();
+  let d;
+  try {
+    d = await api(`/v1/cases/${id}`);
+  } catch (err) {
+    page.replaceChildren(el('div', { class: 'empty' }, err instanceof ApiError && err.status === 404 ? `案件 #${id} 不存在 · No such case` : `加载失败 ${err.message}`));
+    return;
+  }
+  render(d);
+}
+
+function timeline(d) {
+  const entries = [
+    ...d.audit.map((a) => ({ at: a.at, kind: 'audit', a })),
+    ...d.observations.map((o) => ({ at: o.observedAt, kind: 'obs', o })),
+  ].sort((x, y) => new Date(x.at) - new Date(y.at) || (x.kind === 'audit' ? -1 : 1));
+  return el(
+    'ol',
+    { class: 'timeline', id: 'timeline' },
+    entries.map((e) =>
+      e.kind === 'audit'
+        ? el(
+            'li',
+            { class: `audit a-${e.a.action}`, dataset: { action: e.a.action } },
+            el('time', {}, formatTime(e.a.at)),
+            el('strong', {}, ACTION_NAMES[e.a.action] || e.a.action),
+            el('span', { class: 'who' }, `${e.a.actor} (${e.a.actorRole})`),
+            el('span', { class: 'move' }, `${e.a.from ? STATUS_NAMES[e.a.from] || e.a.from : '—'} → ${STATUS_NAMES[e.a.to] || e.a.to}`),
+            e.a.note ? el('q', {}, e.a.note) : null,
+            e.a.details?.unit ? el('span', { class: 'detail' }, `单位 unit: ${e.a.details.unit}`) : null,
+            e.a.details?.dueAt ? el('span', { class: 'detail' }, `期限 due: ${formatTime(e.a.details.dueAt)}`) : null,
+            e.a.details?.toType ? el('span', { class: 'detail' }, `${e.a.details.fromType} → ${e.a.details.toType}`) : null,
+          )
+        : el(
+            'li',
+            { class: 'obs' },
+            el('time', {}, formatTime(e.o.observedAt)),
+            el('span', {}, `观测 sighting · score ${e.o.score.toFixed(2)}${e.o.plate ? ` · ${e.o.plate}` : ''} · ${e.o.modelId}`),
+          ),
+    ),
+  );
+}
+
+function actions(d) {
+  if (!d.allowedMoves.length) return el('p', { class: 'hint' }, '此状态下无可执行操作 · No moves from this status.');
+  return el(
+    'div',
+    { class: 'decide' },
+    d.allowedMoves.map((m) =>
+      el('button', { class: m === 'reject' ? 'danger' : m === 'confirm' || m === 'dispatch' ? 'primary' : '', dataset: { move: m }, onclick: () => move(d, m) }, MOVE_LABELS[m] || m),
+    ),
+  );
+}
+
+async function move(d, m) {
+  const body = {};
+  if (m === 'dispatch') {
+    const unit = prompt('派遣给哪个单位？Dispatch to which unit?');
+    if (!unit) return;
+    body.unit = unit;
+  }
+  if (m === 'reject') {
+    const reason = prompt('驳回原因 Reason for rejecting');
+    if (!reason) return;
+    body.reason = reason;
+  }
+  try {
+    await api(`/v1/cases/${d.id}/${m}`, { method: 'POST', body });
+    toast(`${MOVE_LABELS[m]} ✓`, 'ok');
+  } catch (err) {
+    toast(err instanceof ApiError && err.status === 409 ? `不可执行：当前状态 ${err.body.status}，可执行 ${err.body.allowed.join(', ')}` : err.message, 'error');
+  }
+  load();
+}
+
+function render(d) {
+  document.title = `案件 #${d.id} ${d.typeName || d.type}`;
+  const title = [el('span', {}, `案件 #${d.id} · ${d.typeName || d.type} `), el('span', { class: `status s-${d.status}`, id: 'status' }, d.status)];
+  if (d.overdue) title.push(el('span', { class: 'status overdue' }, '超时 overdue'));
+  document.getElementById('title').replaceChildren(...title);
+  const facts = [
+    ['类型 Type', `${d.typeName || ''} ${d.type}`],
+    ['编码 Codes', d.codes.map((c) => `${c.standard} ${c.code}${c.primary ? ' (主 primary)' : ''}`).join('；')],
+    ['地点 Place', place(d)],
+    ['首次发现 First seen', formatTime(d.firstSeen)],
+    ['最近发现 Last seen', formatTime(d.lastSeen)],
+    ['车牌 Plate', d.plate || '—'],
+    ['观测次数 Sightings', d.observationCount],
+    ['派遣单位 Unit', d.unit || '—'],
+    ['处置期限 Due', d.dueAt ? `${formatTime(d.dueAt)}${d.overdue ? ' · 已超时 OVERDUE' : ''}` : d.handlingLimitMinutes ? `派遣后 ${d.handlingLimitMinutes} 分钟` : '—'],
+    ['驳回原因 Rejected because', d.rejectReason || '—'],
+    ['模型 Model', d.model.id ? `${d.model.id} ${d.model.sha256 || ''}` : '—'],
+  ];
+  page.replaceChildren(
+    el(
+      'div',
+      { class: 'case-layout' },
+      el(
+        'section',
+        {},
+        el('h2', {}, '证据 Evidence'),
+        el(
+          'div',
+          { class: 'gallery' },
+          d.evidence.map((e) =>
+            el(
+              'figure',
+              {},
+              el('a', { href: e.url, target: '_blank' }, el('img', { src: e.url, alt: KIND_NAMES[e.kind] })),
+              el('figcaption', {}, `${KIND_NAMES[e.kind] || e.kind} · ${formatTime(e.capturedAt)}`, el('br'), el('code', { title: 'sha256' }, e.sha256.slice(0, 16) + '…')),
+            ),
+          ),
+        ),
+        el('dl', { class: 'facts two' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+        actions(d),
+      ),
+      el('section', {}, el('h2', {}, '时间线 Timeline'), timeline(d)),
+    ),
+  );
+}
+
+window.addEventListener('hashchange', load);
+load();

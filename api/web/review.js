@@ -1,0 +1,381 @@
+// The review queue: pending cases newest (or highest score) first, one at a time with its evidence;
+// Y confirms, N asks a reason and rejects, and the next case is already loaded when a decision is
+// made (details and images are fetched ahead). Decisions are sent in the background; a conflict
+// (someone else decided first) is reported, never silently lost.
+import { ago, api, ApiError, duration, el, forgetKey, formatTime, loginPanel, place, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+
+const REJECT_REASONS = [
+  ['误报：不是违规', 'False positive: not a violation'],
+  ['重复案件', 'Duplicate of another case'],
+  ['不在管辖范围', 'Outside our jurisdiction'],
+  ['证据不清，无法判断', 'Evidence unclear'],
+  ['已自行纠正', 'Already corrected'],
+];
+
+const state = {
+  queue: [],
+  index: 0,
+  cursor: null,
+  exhausted: false,
+  details: new Map(),
+  sort: 'newest',
+  type: '',
+  image: 0,
+  busy: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+async function start() {
+  if (!takeKeyFromUrl()) return showLogin();
+  try {
+    await api('/v1/cases/counts');
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      forgetKey();
+      return showLogin(err.status === 403 ? '这个密钥没有审核权限。This key may not review cases.' : '密钥无效。That key is not valid.');
+    }
+    throw err;
+  }
+  document.body.classList.add('signed-in');
+  for (const [slug, name] of Object.entries(TYPE_NAMES)) $('type-filter').append(el('option', { value: slug }, `${name} ${slug}`));
+  await reload();
+}
+
+function showLogin(message) {
+  document.body.classList.remove('signed-in');
+  $('case').replaceChildren(
+    loginPanel((key) => {
+      setKey(key);
+      location.reload();
+    }, message),
+  );
+  $('queue').replaceChildren();
+}
+
+async function reload() {
+  state.queue = [];
+  state.index = 0;
+  state.cursor = null;
+  state.exhausted = false;
+  state.details.clear();
+  await Promise.all([loadMore(), refreshCounts()]);
+  show();
+}
+
+async function loadMore() {
+  if (state.exhausted) return;
+  const q = new URLSearchParams({ status: 'pending_review', sort: state.sort, limit: '30', thumbs: 'true' });
+  if (state.type) q.set('type', state.type);
+  if (state.cursor) q.set('cursor', state.cursor);
+  const page = await api(`/v1/cases?${q}`);
+  const known = new Set(state.queue.map((c) => c.id));
+  state.queue.push(...page.items.filter((c) => !known.has(c.id)));
+  state.cursor = page.nextCursor;
+  state.exhausted = !page.nextCursor;
+}
+
+async function refreshCounts() {
+  const counts = await api('/v1/cases/counts');
+  const b = counts.byStatus;
+  const chips = [
+    el('span', { class: 'count pending' }, '待审核 ', el('b', { id: 'pending-count' }, b.pending_review || 0)),
+    el('span', { class: 'count' }, '已立案 ', el('b', {}, b.confirmed || 0)),
+    el('span', { class: 'count' }, '已派遣 ', el('b', {}, b.dispatched || 0)),
+  ];
+  if (counts.overdue) chips.push(el('span', { class: 'count overdue' }, '超时 ', el('b', {}, counts.overdue)));
+  $('counts').replaceChildren(...chips);
+}
+
+function current() {
+  return state.queue[state.index];
+}
+
+async function detail(id) {
+  if (!state.details.has(id)) state.details.set(id, api(`/v1/cases/${id}`));
+  return state.details.get(id);
+}
+
+/** Fetch the next cases' details and warm their images, so "next" shows at once. */
+function prefetch() {
+  for (const c of state.queue.slice(state.index + 1, state.index + 3)) {
+    detail(c.id)
+      .then((d) => d.evidence.forEach((e) => (new Image().src = e.url)))
+      .catch(() => {});
+  }
+  if (!state.exhausted && state.queue.length - state.index < 10) loadMore().then(renderQueue).catch(() => {});
+}
+
+function renderQueue() {
+  const items = state.queue.map((c, i) =>
+    el(
+      'button',
+      { class: `item${i === state.index ? ' current' : ''}`, dataset: { caseId: c.id }, onclick: () => go(i) },
+      c.thumbUrl ? el('img', { src: c.thumbUrl, alt: '', loading: 'lazy' }) : el('div', { class: 'noimg' }),
+      el(
+        'div',
+        { class: 'meta' },
+        el('div', { class: 'type' }, c.typeName || c.type, el('span', { class: 'score' }, c.score.toFixed(2))),
+        el('div', { class: 'where' }, c.source.name || c.source.id),
+        el('div', { class: 'when' }, ago(c.lastSeen), c.plate ? el('span', { class: 'plate' }, c.plate) : null),
+      ),
+    ),
+  );
+  const head = el('div', { class: 'queue-head' }, `队列 Queue · ${state.queue.length}${state.exhausted ? '' : '+'}`);
+  $('queue').replaceChildren(head, ...items);
+  $('queue').querySelector('.current')?.scrollIntoView({ block: 'nearest' });
+}
+
+async function show() {
+  renderQueue();
+  const c = current();
+  if (!c) {
+    $('case').replaceChildren(
+      el('div', { class: 'empty' }, el('h2', {}, '队列已清空 ✓'), el('p', {}, 'No cases waiting for review. 按 R 刷新 · press R to refresh.')),
+    );
+    return;
+  }
+  state.image = 0;
+  const id = c.id;
+  let d;
+  try {
+    d = await detail(id);
+  } catch (err) {
+    state.details.delete(id);
+    $('case').replaceChildren(el('div', { class: 'empty' }, `案件 #${id} 加载失败：${err.message}`));
+    return;
+  }
+  if (current()?.id !== id) return; // the reviewer moved on while this loaded
+  renderCase(d);
+  prefetch();
+}
+
+function evidenceOrder(d) {
+  const latest = d.observations[0]?.id;
+  const rank = { frame: 0, crop: 1, start_frame: 2, clip: 3 };
+  const mine = d.evidence.filter((e) => e.observationId === latest);
+  const pool = mine.length ? mine : d.evidence;
+  return [...pool].sort((a, b) => rank[a.kind] - rank[b.kind]);
+}
+
+const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip' };
+
+function renderCase(d) {
+  const images = evidenceOrder(d);
+  const main = images[state.image] ?? images[0];
+  const facts = [
+    ['地点 Place', place(d)],
+    ['首次发现 First seen', formatTime(d.firstSeen)],
+    ['最近发现 Last seen', `${formatTime(d.lastSeen)} (${ago(d.lastSeen)})`],
+    ['持续 Lasted', duration(d.firstSeen, d.lastSeen)],
+    ['车牌 Plate', d.plate || '—'],
+    ['观测次数 Sightings', d.observationCount],
+    ['置信度 Score', d.score.toFixed(2)],
+    ['标准编码 Code', `${d.standard} ${d.code}`],
+    ['模型 Model', d.model.id ? `${d.model.id}${d.model.sha256 ? ` (${d.model.sha256.slice(0, 12)})` : ''}` : '—'],
+  ];
+  const view = el(
+    'article',
+    { class: 'case', dataset: { caseId: d.id } },
+    el(
+      'header',
+      {},
+      el('h2', {}, el('span', { class: 'type-name' }, d.typeName || d.type), el('span', { class: 'slug' }, d.type)),
+      el('span', { class: `status s-${d.status}` }, d.status),
+      el('a', { class: 'case-link', href: `case.html#id=${d.id}` }, `案件 #${d.id} 时间线 Timeline `, el('kbd', {}, 'T')),
+    ),
+    el(
+      'div',
+      { class: 'evidence' },
+      main
+        ? el('figure', { class: 'main-image' }, el('img', { src: main.url, alt: KIND_NAMES[main.kind], id: 'main-image' }), el('figcaption', {}, `${KIND_NAMES[main.kind]} · ${formatTime(main.capturedAt)}`))
+        : el('div', { class: 'noimg big' }, '无证据图 No evidence images'),
+      el(
+        'div',
+        { class: 'thumbs' },
+        images.map((e, i) =>
+          el(
+            'button',
+            { class: `thumb${e === main ? ' current' : ''}`, onclick: () => pickImage(d, i), title: KIND_NAMES[e.kind] },
+            el('img', { src: e.url, alt: KIND_NAMES[e.kind] }),
+            el('span', {}, el('kbd', {}, i + 1), ' ', KIND_NAMES[e.kind].split(' ')[0]),
+          ),
+        ),
+      ),
+    ),
+    el(
+      'div',
+      { class: 'decide' },
+      el('button', { class: 'primary big', id: 'confirm', onclick: confirmCurrent }, '✓ 确认立案 Confirm ', el('kbd', {}, 'Y')),
+      el('button', { class: 'danger big', id: 'reject', onclick: openReject }, '✗ 驳回 Reject ', el('kbd', {}, 'N')),
+      el('button', { id: 'reclassify', onclick: openReclassify }, '改类型 Reclassify ', el('kbd', {}, 'C')),
+      el('button', { id: 'skip', onclick: () => go(state.index + 1) }, '跳过 Skip ', el('kbd', {}, 'J')),
+    ),
+    el('dl', { class: 'facts' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+  );
+  $('case').replaceChildren(view);
+}
+
+function pickImage(d, i) {
+  state.image = i;
+  renderCase(d);
+}
+
+function go(i) {
+  if (i < 0 || i >= state.queue.length) return;
+  state.index = i;
+  show();
+}
+
+/** Takes the current case out of the queue, shows the next one at once, and sends the decision. */
+function decide(path, body, done) {
+  const c = current();
+  if (!c) return;
+  state.queue.splice(state.index, 1);
+  state.details.delete(c.id);
+  if (state.index >= state.queue.length) state.index = Math.max(0, state.queue.length - 1);
+  show();
+  api(`/v1/cases/${c.id}/${path}`, { method: 'POST', body })
+    .then(() => {
+      toast(`#${c.id} ${done}`, 'ok');
+      refreshCounts().catch(() => {});
+    })
+    .catch((err) => {
+      if (err instanceof ApiError && err.status === 409) toast(`#${c.id} 已被他人处理（${err.body?.status}）Already decided elsewhere`, 'error');
+      else toast(`#${c.id} 提交失败 not saved: ${err.message}`, 'error');
+      refreshCounts().catch(() => {});
+    });
+}
+
+function confirmCurrent() {
+  decide('confirm', {}, '已确认立案 Confirmed');
+}
+
+function openReject() {
+  if (!current()) return;
+  const box = $('reject-reasons');
+  box.replaceChildren(
+    ...REJECT_REASONS.map(([zh, en], i) =>
+      el('label', { class: 'choice' }, el('input', { type: 'radio', name: 'reason', value: zh, checked: i === 0 }), el('kbd', {}, i + 1), ` ${zh} `, el('span', { class: 'en' }, en)),
+    ),
+  );
+  $('reject-other').value = '';
+  $('reject-dialog').showModal();
+}
+
+function submitReject() {
+  const other = $('reject-other').value.trim();
+  const picked = document.querySelector('input[name="reason"]:checked')?.value;
+  const reason = other || picked;
+  if (!reason) return;
+  $('reject-dialog').close();
+  decide('reject', { reason }, `已驳回 Rejected: ${reason}`);
+}
+
+function openReclassify() {
+  const c = current();
+  if (!c) return;
+  const types = Object.entries(TYPE_NAMES).filter(([slug]) => slug !== c.type);
+  $('reclassify-types').replaceChildren(
+    ...types.map(([slug, zh], i) =>
+      el('button', { type: 'button', class: 'choice', dataset: { type: slug }, onclick: () => reclassify(slug) }, el('kbd', {}, i + 1), ` ${zh} `, el('span', { class: 'en' }, slug)),
+    ),
+  );
+  $('reclassify-dialog').showModal();
+}
+
+async function reclassify(type) {
+  const c = current();
+  $('reclassify-dialog').close();
+  if (!c) return;
+  try {
+    await api(`/v1/cases/${c.id}/reclassify`, { method: 'POST', body: { type } });
+    state.details.delete(c.id);
+    c.type = type;
+    c.typeName = TYPE_NAMES[type];
+    toast(`#${c.id} 类型改为 ${TYPE_NAMES[type]}`, 'ok');
+    show();
+  } catch (err) {
+    toast(`#${c.id} 改类型失败: ${err.message}`, 'error');
+  }
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const rejectOpen = $('reject-dialog').open;
+  const reclassifyOpen = $('reclassify-dialog').open;
+  if (rejectOpen) {
+    if (e.target === $('reject-other')) {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        submitReject();
+      }
+      return;
+    }
+    const n = Number(e.key);
+    if (n >= 1 && n <= REJECT_REASONS.length) {
+      document.querySelectorAll('input[name="reason"]')[n - 1].checked = true;
+      e.preventDefault();
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      submitReject();
+    }
+    return;
+  }
+  if (reclassifyOpen) {
+    const n = Number(e.key);
+    const buttons = document.querySelectorAll('#reclassify-types button');
+    if (n >= 1 && n <= buttons.length) {
+      e.preventDefault();
+      buttons[n - 1].click();
+    }
+    return;
+  }
+  if (document.querySelector('dialog[open]') || e.target.matches?.('input, select, textarea')) return;
+  const k = e.key.toLowerCase();
+  const d = current() && state.details.get(current().id);
+  if (k === 'y') confirmCurrent();
+  else if (k === 'n') openReject();
+  else if (k === 'c') openReclassify();
+  else if (k === 'j' || e.key === 'ArrowRight') go(state.index + 1);
+  else if (k === 'k' || e.key === 'ArrowLeft') go(state.index - 1);
+  else if (k === 't' && current()) location.href = `case.html#id=${current().id}`;
+  else if (k === 'r') reload();
+  else if (e.key === '?') $('help-dialog').showModal();
+  else if (['1', '2', '3', '4'].includes(k) && d) d.then((x) => pickImage(x, Number(k) - 1));
+  else return;
+  e.preventDefault();
+}
+
+document.addEventListener('keydown', onKey);
+$('reject-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  submitReject();
+});
+$('reject-cancel').addEventListener('click', () => $('reject-dialog').close());
+$('reclassify-cancel').addEventListener('click', () => $('reclassify-dialog').close());
+$('help-button').addEventListener('click', () => $('help-dialog').showModal());
+$('refresh').addEventListener('click', () => reload());
+$('sign-out').addEventListener('click', () => {
+  forgetKey();
+  location.reload();
+});
+$('sort').addEventListener('change', (e) => {
+  state.sort = e.target.value;
+  e.target.blur();
+  reload();
+});
+$('type-filter').addEventListener('change', (e) => {
+  state.type = e.target.value;
+  e.target.blur();
+  reload();
+});
+
+start().catch((err) => {
+  $('case').replaceChildren(el('div', { class: 'empty' }, `出错了 Something failed: ${err.message}`));
+});
+
+// A link with a key opened in this tab (#key=...) switches to that key.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('key')) location.reload();
+});

@@ -1,0 +1,32 @@
+// Prometheus metrics of the camera workers, in a registry the worker owns (never prom-client's
+// global one, so two workers in one process or in tests do not collide).
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export interface CameraMetrics {
+  registry: Registry;
+  framesDetected: Counter<'camera'>;
+  framesSkipped: Counter<'camera'>;
+  framesDropped: Counter<'camera'>;
+  restarts: Counter<'camera'>;
+  streamFps: Gauge<'camera'>;
+  streamUp: Gauge<'camera'>;
+  analysisLag: Gauge<'camera'>;
+  events: Counter<'camera' | 'type' | 'kind'>;
+  sinkFailures: Counter<'camera'>;
+}
+
+export function createCameraMetrics(registry = new Registry()): CameraMetrics {
+  const r = [registry];
+  return {
+    registry,
+    framesDetected: new Counter({ name: 'camera_frames_detected_total', help: 'Frames the detector ran on', labelNames: ['camera'], registers: r }),
+    framesSkipped: new Counter({ name: 'camera_frames_skipped_total', help: 'Frames skipped by motion gating', labelNames: ['camera'], registers: r }),
+    framesDropped: new Counter({ name: 'camera_frames_dropped_total', help: 'Live frames replaced by newer ones before analysis', labelNames: ['camera'], registers: r }),
+    restarts: new Counter({ name: 'camera_stream_restarts_total', help: 'Stream (ffmpeg) restarts', labelNames: ['camera'], registers: r }),
+    streamFps: new Gauge({ name: 'camera_stream_fps', help: 'Frames delivered per second, last 10 s', labelNames: ['camera'], registers: r }),
+    streamUp: new Gauge({ name: 'camera_stream_up', help: '1 while the stream delivers frames', labelNames: ['camera'], registers: r }),
+    analysisLag: new Gauge({ name: 'camera_analysis_lag_seconds', help: 'From frame delivery to the end of its analysis, last frame', labelNames: ['camera'], registers: r }),
+    events: new Counter({ name: 'camera_rule_events_total', help: 'Warnings and violations raised', labelNames: ['camera', 'type', 'kind'], registers: r }),
+    sinkFailures: new Counter({ name: 'camera_sink_failures_total', help: 'Violations the sink refused after retries', labelNames: ['camera'], registers: r }),
+  };
+}

@@ -1,0 +1,42 @@
+// One detector shared by every camera of a worker process, one frame at a time. Parallel runs of
+// an ONNX session on two cores only fight over them (and over ffmpeg's decoding); a queue keeps
+// each run fast and makes the wait visible as analysis lag.
+import type { Frame } from '../../contracts/types.ts';
+import type { ImageDetections } from '../detect/detector.ts';
+
+/** What the camera pipeline needs of a detector. */
+export interface FrameDetector {
+  readonly model: { id: string };
+  detectFrame(frame: Frame): Promise<ImageDetections>;
+}
+
+export interface QueuedDetector extends FrameDetector {
+  /** Detector runs since start. */
+  readonly runs: number;
+  readonly waiting: number;
+}
+
+export function queueDetector(detector: FrameDetector): QueuedDetector {
+  let tail: Promise<unknown> = Promise.resolve();
+  let runs = 0;
+  let waiting = 0;
+  return {
+    model: detector.model,
+    detectFrame(frame) {
+      waiting++;
+      const next = tail.then(() => {
+        waiting--;
+        runs++;
+        return detector.detectFrame(frame);
+      });
+      tail = next.catch(() => undefined);
+      return next;
+    },
+    get runs() {
+      return runs;
+    },
+    get waiting() {
+      return waiting;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// `npm run models -- validate <file.onnx> --format <family> --labels <file> [--input WxH] [options]`
+//   Checks a model against the format it is about to be declared with, runs one inference and
+//   prints the latency. Exit 0: it fits (and a manifest entry to start from is printed);
+//   exit 1: it does not, and the message says what is wrong; exit 2: bad command line.
+// `npm run models -- status [--manifest FILE] [--labels-map FILE]`
+//   Loads every model the manifest declares, as a worker would, and says which violation types the
+//   installed models can analyse ("not analysed: no model" for the others).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { analysableTypes, describeAnalysis } from '../models/analysable.ts';
+import { loadManifest } from '../models/manifest.ts';
+import { createModelRegistry } from '../models/registry.ts';
+import { modelFormats } from '../pipeline/detect/decoders/index.ts';
+import { ModelValidationError, SMOKE_REPORT_SCORE, validateModel, type ValidationReport } from '../models/validate.ts';
+import { loadViolationLabels } from '../models/violation-labels.ts';
+
+const usage = `usage:
+  npm run models -- validate <file.onnx> --format <${[...modelFormats, 'classifier'].join('|')}> --labels <labels.txt>
+                   [--input WxH] [--layout NCHW|NHWC] [--channels RGB|BGR] [--resize letterbox|stretch]
+                   [--scale N] [--mean a,b,c] [--std a,b,c] [--activation softmax|none] [--image photo.jpg]
+                   [--runs N] [--threads N] [--json]
+  npm run models -- status [--manifest models/manifest.json] [--labels-map models/violation-labels.json] [--load]`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'validate') return validate(rest);
+  if (command === 'status') return status(rest);
+  console.error(usage);
+  return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' }, labels: { type: 'string' }, input: { type: 'string' },
+      layout: { type: 'string' }, channels: { type: 'string' }, resize: { type: 'string' },
+      scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
+      activation: { type: 'string' }, image: { type: 'string' }, runs: { type: 'string' },
+      threads: { type: 'string' }, json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('validate takes exactly one model file');
+  if (!values.format) throw new UsageError('--format is required');
+  if (!values.labels) throw new UsageError('--labels is required');
+  const input: Record<string, unknown> = {};
+  if (values.input) {
+    const m = /^(\d+)x(\d+)$/.exec(values.input);
+    if (!m) throw new UsageError(`--input must be WxH, e.g. 640x640 (got "${values.input}")`);
+    input.width = Number(m[1]);
+    input.height = Number(m[2]);
+  }
+  for (const key of ['layout', 'channels', 'resize'] as const) if (values[key]) input[key] = values[key];
+  if (values.scale) input.scale = number('--scale', values.scale);
+  for (const key of ['mean', 'std'] as const) {
+    if (values[key]) input[key] = values[key]!.split(',').map((v) => number(`--${key}`, v));
+  }
+  const report = await validateModel({
+    file: positionals[0]!,
+    format: values.format,
+    labels: values.labels,
+    input,
+    ...(values.activation ? { activation: values.activation } : {}),
+    ...(values.image ? { image: await readFile(values.image) } : {}),
+    ...(values.runs ? { runs: positiveInt('--runs', values.runs) } : {}),
+    ...(values.threads ? { threads: positiveInt('--threads', values.threads) } : {}),
+  });
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else printReport(report);
+  return 0;
+}
+
+function printReport(r: ValidationReport): void {
+  const tensors = (ts: ValidationReport['inputs']) => ts.map((t) => `${t.name} ${t.type} [${t.shape.join(',')}]`).join(', ');
+  console.log(`ok: ${r.file} fits --format ${r.format} with ${r.labels} labels`);
+  console.log(`  sha256   ${r.sha256} (${(r.bytes / 1e6).toFixed(1)} MB)`);
+  console.log(`  inputs   ${tensors(r.inputs)}`);
+  console.log(`  outputs  ${tensors(r.outputs)}`);
+  console.log(`  input    ${r.input.width}x${r.input.height} ${r.input.layout}`);
+  if (r.smoke.detections) {
+    const found = r.smoke.detections.map((d) => `${d.label} ${d.score}`).join(', ') || `nothing scoring ${SMOKE_REPORT_SCORE} or more`;
+    console.log(`  smoke    ran on the image: ${found}`);
+  }
+  if (r.smoke.classification) {
+    console.log(`  smoke    ran on the image: ${r.smoke.classification.label} ${r.smoke.classification.score.toFixed(3)}`);
+  }
+  console.log(`  latency  session.run median ${r.latencyMs.median.toFixed(1)} ms (min ${r.latencyMs.min.toFixed(1)}, max ${r.latencyMs.max.toFixed(1)}, ${r.latencyMs.runs} runs)`);
+  console.log('  manifest entry to start from (make file and labels relative to the manifest, fill in source and licence):');
+  console.log(JSON.stringify(r.manifestEntry, null, 2).replace(/^/gm, '    '));
+}
+
+async function status(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { manifest: { type: 'string' }, 'labels-map': { type: 'string' }, load: { type: 'boolean', default: false } },
+  });
+  const manifest = await loadManifest(values.manifest);
+  const mapping = await loadViolationLabels(values['labels-map']);
+  for (const e of manifest.entries) console.log(`model ${e.id} (${e.kind}${e.kind === 'detector' && e.enabled === false ? ', disabled' : ''})`);
+  for (const a of analysableTypes(manifest, mapping)) console.log(describeAnalysis(a));
+  if (values.load) {
+    // Opens every session as a worker would: a missing or altered file fails here, not in production.
+    const registry = await createModelRegistry({
+      ...(values.manifest ? { manifestPath: values.manifest } : {}),
+      ...(values['labels-map'] ? { mappingPath: values['labels-map'] } : {}),
+      watch: false,
+    });
+    console.log(`loaded ${registry.status().openModels} model sessions`);
+    await registry.close();
+  }
+  return 0;
+}
+
+function number(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got "${text}")`);
+  return n;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer (got "${text}")`);
+  return n;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`error: ${error.message}\n${usage}`);
+      process.exit(2);
+    }
+    console.error(`error: ${error.message}`);
+    process.exit(error instanceof ModelValidationError ? 1 : 2);
+  },
+);
