@@ -1,24 +1,14 @@
 // The `detect` command as a user runs it: real process, real files, stdout JSON lines, exit code.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultModel } from '../support/default-detector.ts';
-import { REPO_ROOT, samplePath } from '../support/samples.ts';
+import { samplePath } from '../support/samples.ts';
+import { runScript } from '../support/run-script.ts';
 
-function runDetect(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/detect.ts', ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runDetect = (args: string[]) => runScript('scripts/detect.ts', args);
 
 let dir: string;
 beforeAll(async () => {

@@ -1,6 +1,5 @@
 // `npm run models -- validate` on the real default detector and on broken files, and on the
 // test-fixture models (test/support/fixture-models.ts) for the formats the default does not use.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../models/manifest.ts';
 import { ModelValidationError, validateModel, type ValidateRequest } from '../../models/validate.ts';
 import { colourDetectorFixture, coverClassifierFixture, writeFixture, writeLabels } from '../support/fixture-models.ts';
-import { REPO_ROOT, samplePath } from '../support/samples.ts';
+import { samplePath } from '../support/samples.ts';
+import { runScript } from '../support/run-script.ts';
 
 const NANODET = path.join(MODELS_DIR, 'generated/nanodet-coco-416.onnx');
 const COCO = path.join(MODELS_DIR, 'labels/coco80.txt');
@@ -28,17 +28,7 @@ const failure = (request: ValidateRequest) =>
     (error: Error) => error,
   );
 
-function runModels(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/models.ts', ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runModels = (args: string[]) => runScript('scripts/models.ts', args);
 
 describe('validating a good model', () => {
   it('the default NanoDet as nanodet with COCO labels: shapes, a real inference and latency', async () => {
