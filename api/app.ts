@@ -21,10 +21,13 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { reviewRoutes } from './routes/review.ts';
 import { sharedSchemas } from './routes/schemas.ts';
 import { reviewerPage } from './routes/reviewer-page.ts';
+import { statusRoutes } from './routes/status.ts';
 import { surveysRoutes } from './routes/surveys.ts';
+import { correctionsRoutes } from './routes/corrections.ts';
 import { zonesRoutes } from './routes/zones.ts';
 import { openDb, type Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
+import { DASHBOARD_PATH, queueDashboard } from './routes/queue-dashboard.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,7 +63,7 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
       logger: {
         level: config.logLevel ?? 'info',
         base: { component: 'api' },
-        stream: pino.destination(2),
+        stream: config.logStream ?? pino.destination(2),
         redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
         serializers: {
           // Signed evidence links carry their signature in the query: keep it out of logs.
@@ -98,7 +101,7 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
         if (!params.sha256 || !signer.verify(params.sha256, query.exp, query.sig, clock())) return null;
         return { keyId: 'signed-url', name: 'signed link', role: 'reviewer' };
       },
-      publicPrefixes: ['/docs', '/review'],
+      publicPrefixes: ['/docs', '/review', DASHBOARD_PATH],
     });
     if (config.docs !== false) await server.register(docsPlugin);
     await server.register(healthRoutes);
@@ -112,7 +115,10 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
     await server.register(exportRoutes);
     await server.register(keysRoutes);
     await server.register(surveysRoutes);
+    await server.register(statusRoutes);
+    await server.register(correctionsRoutes);
     await server.register(reviewerPage);
+    await server.register(queueDashboard, { redisUrl: config.surveys?.redisUrl, prefix: config.surveys?.prefix, now: clock });
     await server.ready();
     return server;
   } catch (err) {
