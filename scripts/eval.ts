@@ -1,21 +1,38 @@
 // `npm run eval -- detect --images DIR --labels DIR|FILE [--format yolo|coco|labelme|voc] [--names FILE]
-//    [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35] [--json] [--html FILE]`
+//    [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35] [--tiles [--overlap 0.2]]
+//    [--json] [--html FILE]`
 // Per-label precision, recall, AP50 and AP50-95 for each model, side by side, with what each
-// object was detected as and milliseconds per image.
+// object was detected as and milliseconds per image. --tiles runs each image the way the drone
+// survey path does (pipeline/survey/tiled-detection.ts) instead of one whole-image pass.
+//
+// `npm run eval -- rules --scenarios FILE [--model ID] [--json]`
+// Replays each scenario's footage through the real camera pipeline and compares the violations it
+// raises with those a person expects (models/evaluate/scenarios.ts describes the file).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { findModel, loadManifest, type Manifest, type ModelEntry } from '../models/manifest.ts';
+import { CameraConfigError, type CameraConfig } from '../contracts/camera.ts';
+import { createLogger } from '../infra/logger.ts';
 import { LABEL_FORMATS, loadDataset, type LabelFormat } from '../models/evaluate/load-dataset.ts';
 import { evaluateDetections } from '../models/evaluate/metrics.ts';
 import { htmlReport } from '../models/evaluate/report-html.ts';
+import { formatRulesTable, type ScenarioReport } from '../models/evaluate/report-rules.ts';
 import { formatTable, type ModelEvaluation } from '../models/evaluate/report-text.ts';
 import { runDetector, type DetectorRun } from '../models/evaluate/run-detector.ts';
+import { runScenario } from '../models/evaluate/run-scenario.ts';
+import { loadScenarioFile, ScenarioFileError } from '../models/evaluate/scenarios.ts';
+import { evaluateRules, type ScenarioOutcome } from '../models/evaluate/violation-metrics.ts';
+import { loadCameraConfig } from '../pipeline/cameras/camera-config-file.ts';
+import { createCameraDetector } from '../pipeline/cameras/camera-detector.ts';
+import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createDetector } from '../pipeline/detect/detector.ts';
 import { DEFAULT_THRESHOLDS } from '../pipeline/detect/thresholds.ts';
 
 const usage = `usage:
   npm run eval -- detect --images DIR --labels DIR|FILE [--format ${LABEL_FORMATS.join('|')}] [--names FILE]
-                 [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35] [--json] [--html FILE]`;
+                 [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35]
+                 [--tiles [--overlap 0.2]] [--json] [--html FILE]
+  npm run eval -- rules --scenarios FILE [--model ID] [--json]`;
 
 // Boxes down to this score are kept so AP sees the whole curve; P/R use --threshold.
 const CURVE_MIN_SCORE = 0.05;
@@ -35,13 +52,17 @@ async function detect(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
       tiles: { type: 'boolean', default: false },
+      overlap: { type: 'string' },
     },
   });
   if (!values.images || !values.labels) throw new Error(`--images and --labels are required\n${usage}`);
   if (values.format && !LABEL_FORMATS.includes(values.format as LabelFormat)) {
     throw new Error(`--format "${values.format}" is not one of ${LABEL_FORMATS.join(', ')}`);
   }
-  if (values.tiles) throw new Error('--tiles needs the drone survey tiling, which is not built yet');
+  if (values.overlap !== undefined && !values.tiles) throw new Error('--overlap is for --tiles');
+  // The survey worker's default overlap (pipeline/survey/worker.ts).
+  const overlap = values.overlap === undefined ? 0.2 : Number(values.overlap);
+  if (!(overlap >= 0 && overlap < 1)) throw new Error(`--overlap must be a number from 0 up to (not including) 1, got "${values.overlap}"`);
   const threshold = values.threshold === undefined ? DEFAULT_THRESHOLDS.default : Number(values.threshold);
   if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold must be a number from 0 to 1, got "${values.threshold}"`);
 
@@ -55,15 +76,21 @@ async function detect(args: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`dataset: ${dataset.images.length} images, ${dataset.images.reduce((n, i) => n + i.boxes.length, 0)} boxes (${dataset.format})`);
   if (dataset.labelMap) log(`label map: ${dataset.labelMap.file} (${dataset.labelMap.reason})`);
+  if (values.tiles) log(`tiled inference as the survey path runs it: tiles at each model's input size, ${Math.round(overlap * 100)}% overlap, plus one whole-image pass`);
 
   const models = await resolveModels(values.manifest ?? [], values.model ?? []);
   const runs: DetectorRun[] = [];
   const evaluations: ModelEvaluation[] = [];
   for (const model of models) {
     const detector = await createDetector(model, { thresholds: { default: CURVE_MIN_SCORE } });
-    const run = await runDetector(detector, dataset.images, (done, total) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r${model.id}: ${done}/${total}\x1b[K`);
-    });
+    const run = await runDetector(
+      detector,
+      dataset.images,
+      (done, total) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${model.id}: ${done}/${total}\x1b[K`);
+      },
+      values.tiles ? { tiles: { overlap } } : {},
+    );
     if (process.stderr.isTTY) process.stderr.write('\n');
     await detector.close();
     for (const f of run.failures) log(`error: ${f.error}`);
@@ -72,9 +99,10 @@ async function detect(args: string[]): Promise<number> {
   }
 
   if (values.json) {
-    console.log(JSON.stringify({ threshold, dataset: { images: dataset.images.length, format: dataset.format, labelMap: dataset.labelMap?.file }, models: evaluations.map((e, i) => ({ ...e, failures: runs[i]!.failures })) }, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2));
+    console.log(JSON.stringify({ threshold, ...(values.tiles ? { tiles: { overlap, wholeImagePass: true } } : {}), dataset: { images: dataset.images.length, format: dataset.format, labelMap: dataset.labelMap?.file }, models: evaluations.map((e, i) => ({ ...e, failures: runs[i]!.failures })) }, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2));
   } else {
     console.log(formatTable(evaluations, threshold));
+    if (values.tiles) console.log(`\n(tiled: ${Math.round(overlap * 100)}% overlap plus a whole-image pass, as the survey path runs it)`);
   }
   if (values.html) {
     await writeFile(values.html, await htmlReport(runs, threshold));
@@ -94,11 +122,70 @@ async function resolveModels(manifestFiles: string[], ids: string[]): Promise<Mo
   });
 }
 
+async function rules(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenarios: { type: 'string' },
+      model: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.scenarios) throw new Error(`--scenarios is required\n${usage}`);
+  const file = await loadScenarioFile(values.scenarios);
+  // Every camera config and zone is checked before any footage is replayed.
+  const configs: CameraConfig[] = [];
+  for (const [i, scenario] of file.scenarios.entries()) {
+    let config: CameraConfig;
+    try {
+      config = await loadCameraConfig(scenario.camera);
+    } catch (error) {
+      if (error instanceof CameraConfigError) throw new ScenarioFileError(file.file, scenario.line, `scenario "${scenario.name}", camera`, error.message);
+      throw error;
+    }
+    const zones = config.zones.map((z) => z.id);
+    scenario.expected.forEach((e, j) => {
+      if (!zones.includes(e.zone)) {
+        throw new ScenarioFileError(file.file, scenario.expectedLines[j], `scenario "${scenario.name}", expect zone`, `"${e.zone}" is not a zone of ${scenario.camera} (its zones: ${zones.join(', ')})`);
+      }
+    });
+    configs[i] = config;
+  }
+
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const logger = createLogger('eval');
+  logger.level = process.env.LOG_LEVEL ?? 'warn';
+  const detector = await createCameraDetector(values.model ? { modelId: values.model } : {});
+  const outcomes: ScenarioOutcome[] = [];
+  const reports: ScenarioReport[] = [];
+  const details: object[] = [];
+  try {
+    const queued = queueDetector(detector);
+    for (const [i, scenario] of file.scenarios.entries()) {
+      log(`scenario ${scenario.name}: replaying through the camera pipeline (${detector.model.id})`);
+      const r = await runScenario(scenario, configs[i]!, queued, logger);
+      outcomes.push({ scenario: scenario.name, expected: scenario.expected, raised: r.raised, none: scenario.none });
+      reports.push({ name: scenario.name, expected: scenario.expected, raised: r.raised, seconds: r.seconds, frames: r.health.frames, framesDetected: r.health.framesDetected });
+      details.push({ warnings: r.warnings, frames: r.health.frames, framesDetected: r.health.framesDetected, wallSeconds: Math.round(r.seconds * 100) / 100 });
+    }
+  } finally {
+    await detector.close();
+  }
+  const evaluation = evaluateRules(outcomes);
+  if (values.json) {
+    const scenarios = evaluation.scenarios.map((m, k) => ({ ...m, expected: outcomes[k]!.expected, raised: outcomes[k]!.raised, none: outcomes[k]!.none, ...details[k] }));
+    console.log(JSON.stringify({ scenarioFile: file.file, modelId: detector.model.id, perType: evaluation.perType, scenarios }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+  } else {
+    console.log(formatRulesTable(evaluation, reports));
+  }
+  return 0;
+}
+
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (args: string[]) => Promise<number>> = { detect };
+const commands: Record<string, (args: string[]) => Promise<number>> = { detect, rules };
 const run = command ? commands[command] : undefined;
 if (!run) {
-  console.error(command === 'rules' ? 'eval rules needs the camera pipeline, which is not built yet' : usage);
+  console.error(usage);
   process.exit(2);
 }
 run(rest).then(

@@ -1,22 +1,12 @@
 // `npm run eval -- detect` as a user runs it, on real labelled photos (labelme's VOC examples).
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, samplePath } from '../support/samples.ts';
+import { runScript } from '../support/run-script.ts';
 
-function runEval(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runEval = (args: string[]) => runScript('scripts/eval.ts', args);
 
 const annotated = () => path.dirname(samplePath('labelme/annotated/2011_000025.jpg'));
 const vocMap = path.join(REPO_ROOT, 'models/evaluate/label-maps/voc-to-coco.json');
