@@ -4,9 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { caseObservationSchema, type CaseObservation } from '../../contracts/case.ts';
 import { ingestObservation } from '../case/ingest.ts';
 import { countByStatus, countOverdue, getCase, listCases, type CaseSort } from '../case/query.ts';
+import { withCorrections } from '../case/corrections.ts';
+import { typeLabelsOf } from './corrections.ts';
 import { caseFilterQuery, caseIdParams, errorSchema, ROLES, splitCommaLists, toFilter, type FilterQuery } from './schemas.ts';
 
 export async function casesRoutes(app: FastifyInstance): Promise<void> {
+  const typeLabels = await typeLabelsOf(app);
   app.post<{ Body: CaseObservation }>(
     '/v1/cases',
     {
@@ -89,12 +92,17 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
     '/v1/cases/:id',
     {
       config: { roles: ROLES.readCases },
-      schema: { tags: ['cases'], summary: 'One case: record, (standard, code) pairs, evidence links, sightings and audit timeline', params: caseIdParams },
+      schema: {
+        tags: ['cases'],
+        summary: 'One case: record, (standard, code) pairs, evidence links with their effective boxes (reviewers’ corrections applied), sightings, audit timeline and box corrections',
+        params: caseIdParams,
+      },
     },
     async (request, reply) => {
       const now = app.clock();
-      const detail = await getCase(app.db, request.params.id, now);
-      if (!detail) return reply.code(404).send({ error: 'not_found', message: `case ${request.params.id} does not exist` });
+      const found = await getCase(app.db, request.params.id, now);
+      if (!found) return reply.code(404).send({ error: 'not_found', message: `case ${request.params.id} does not exist` });
+      const detail = await withCorrections(app.db, found, typeLabels);
       return {
         ...detail,
         evidence: detail.evidence.map((e) => ({ ...e, url: `/v1/evidence/${e.sha256}?${app.signer.sign(e.sha256, now)}` })),

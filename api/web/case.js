@@ -67,6 +67,30 @@ function timeline(d) {
   );
 }
 
+/** Box corrections reviewers saved on this case's images, oldest first (the latest per image counts). */
+function corrections(d) {
+  const list = d.corrections || [];
+  if (!list.length) return null;
+  return el(
+    'div',
+    {},
+    el('h3', {}, '标注修正 Box corrections'),
+    el(
+      'ol',
+      { class: 'corrections', id: 'corrections' },
+      list.map((c) =>
+        el(
+          'li',
+          { dataset: { correctionId: c.id } },
+          `${formatTime(c.at)} · ${c.actor} (${c.actorRole}) · `,
+          el('code', { title: c.sha256 }, c.sha256.slice(0, 12)),
+          ` · ${c.boxes.map((b) => `${b.label}${b.origin === 'drawn' ? ' ✎' : ''} [${b.box.join(', ')}]`).join('; ') || '无框 no boxes'}`,
+        ),
+      ),
+    ),
+  );
+}
+
 function actions(d) {
   if (!d.allowedMoves.length) return el('p', { class: 'hint' }, '此状态下无可执行操作 · No moves from this status.');
   return el(
@@ -138,6 +162,7 @@ function render(d) {
           ),
         ),
         el('dl', { class: 'facts two' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+        corrections(d),
         actions(d),
       ),
       el('section', {}, el('h2', {}, '时间线 Timeline'), timeline(d)),

@@ -1,7 +1,9 @@
 // The review queue: pending cases newest (or highest score) first, one at a time with its evidence;
 // Y confirms, N asks a reason and rejects, and the next case is already loaded when a decision is
 // made (details and images are fetched ahead). Decisions are sent in the background; a conflict
-// (someone else decided first) is reported, never silently lost.
+// (someone else decided first) is reported, never silently lost. Boxes on the shown evidence image
+// can be corrected (box-editor.js): B draws, drag moves/resizes, Delete removes, Enter saves.
+import { BoxEditor } from './box-editor.js';
 import { ago, api, ApiError, duration, el, forgetKey, formatTime, loginPanel, place, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
 
 const REJECT_REASONS = [
@@ -22,7 +24,12 @@ const state = {
   type: '',
   image: 0,
   busy: false,
+  /** The box editor on the main image, and the labels it offers. */
+  editor: null,
+  labels: { violation: ['garbage', 'stall', 'cart', 'structure', 'muck_truck', 'car', 'truck', 'person'], model: [] },
 };
+
+const DEFAULT_LABELS = state.labels;
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,6 +45,9 @@ async function start() {
     throw err;
   }
   document.body.classList.add('signed-in');
+  api('/v1/corrections/labels')
+    .then((l) => (state.labels = l))
+    .catch(() => (state.labels = DEFAULT_LABELS));
   for (const [slug, name] of Object.entries(TYPE_NAMES)) $('type-filter').append(el('option', { value: slug }, `${name} ${slug}`));
   await reload();
 }
@@ -188,7 +198,13 @@ function renderCase(d) {
       'div',
       { class: 'evidence' },
       main
-        ? el('figure', { class: 'main-image' }, el('img', { src: main.url, alt: KIND_NAMES[main.kind], id: 'main-image' }), el('figcaption', {}, `${KIND_NAMES[main.kind]} · ${formatTime(main.capturedAt)}`))
+        ? el(
+            'figure',
+            { class: 'main-image' },
+            el('div', { class: 'canvas', id: 'canvas' }, el('img', { src: main.url, alt: KIND_NAMES[main.kind], id: 'main-image', draggable: 'false' })),
+            el('figcaption', {}, `${KIND_NAMES[main.kind]} · ${formatTime(main.capturedAt)}`),
+            el('div', { class: 'box-bar', id: 'box-bar' }),
+          )
         : el('div', { class: 'noimg big' }, '无证据图 No evidence images'),
       el(
         'div',
@@ -214,15 +230,112 @@ function renderCase(d) {
     el('dl', { class: 'facts' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
   );
   $('case').replaceChildren(view);
+  state.editor = null;
+  if (main && main.contentType?.startsWith('image/')) {
+    state.editor = new BoxEditor($('main-image'), main.boxes ?? [], { askLabel, onChange: () => renderBoxBar(d, main) });
+    renderBoxBar(d, main);
+  }
+}
+
+/** Under the image: how many boxes, who corrected them last, and the editing buttons. */
+function renderBoxBar(d, image) {
+  const ed = state.editor;
+  const bar = $('box-bar');
+  if (!ed || !bar) return;
+  const c = image.correction;
+  const parts = [
+    el('span', { class: 'box-count' }, `框 Boxes: ${ed.items.length}`),
+    c ? el('span', { class: 'corrected' }, `已修正 corrected by ${c.actor} · ${formatTime(c.at)}`) : el('span', { class: 'hint' }, '模型框 model box'),
+    ed.dirty ? el('span', { class: 'unsaved', id: 'unsaved' }, '未保存 unsaved') : null,
+    el('span', { class: 'spacer' }),
+    el('button', { type: 'button', id: 'draw-box', class: ed.drawing ? 'active' : '', onclick: () => ed.setDrawing(!ed.drawing) }, ed.drawing ? '拖动画框… Drag to draw ' : '画框 Draw box ', el('kbd', {}, 'B')),
+    ed.selected >= 0 ? el('button', { type: 'button', onclick: () => ed.relabelSelected() }, '改标签 Label ', el('kbd', {}, 'L')) : null,
+    ed.selected >= 0 ? el('button', { type: 'button', onclick: () => ed.deleteSelected() }, '删除框 Remove ', el('kbd', {}, 'Del')) : null,
+    ed.dirty ? el('button', { type: 'button', class: 'primary', id: 'save-boxes', onclick: () => saveBoxes() }, '保存 Save ', el('kbd', {}, 'Enter')) : null,
+    ed.dirty ? el('button', { type: 'button', onclick: () => discardBoxes() }, '放弃 Discard ', el('kbd', {}, 'Esc')) : null,
+  ];
+  bar.replaceChildren(...parts.filter(Boolean));
+}
+
+/** The label dialog: a list (number keys) or any typed label; resolves null on Esc. */
+function askLabel(current) {
+  const dialog = $('label-dialog');
+  const input = $('label-input');
+  const offered = [...state.labels.violation, ...state.labels.model];
+  const quick = state.labels.violation.slice(0, 9);
+  $('label-options').replaceChildren(...offered.map((l) => el('option', { value: l })));
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (label) => {
+      if (done) return;
+      done = true;
+      input.removeEventListener('keydown', onKeydown);
+      dialog.removeEventListener('close', onClose);
+      if (dialog.open) dialog.close();
+      resolve(label);
+    };
+    const pick = (label) => finish(label.trim() || null);
+    $('label-choices').replaceChildren(
+      ...quick.map((l, i) => el('button', { type: 'button', class: 'choice', dataset: { label: l }, onclick: () => pick(l) }, el('kbd', {}, i + 1), ` ${l}`)),
+    );
+    const onKeydown = (e) => {
+      const n = Number(e.key);
+      if (input.value === '' && n >= 1 && n <= quick.length) {
+        e.preventDefault();
+        e.stopPropagation();
+        pick(quick[n - 1]);
+      } else if (e.key === 'Enter') {
+        e.preventDefault();
+        e.stopPropagation();
+        if (input.value.trim()) pick(input.value);
+      }
+    };
+    const onClose = () => finish(null);
+    input.value = current ?? '';
+    input.addEventListener('keydown', onKeydown);
+    dialog.addEventListener('close', onClose);
+    dialog.showModal();
+    input.focus();
+    input.select();
+  });
+}
+
+async function saveBoxes() {
+  const ed = state.editor;
+  const c = current();
+  if (!ed || !ed.dirty || !c) return;
+  const d = await detail(c.id);
+  const image = evidenceOrder(d)[state.image] ?? evidenceOrder(d)[0];
+  try {
+    const saved = await api(`/v1/cases/${c.id}/corrections`, { method: 'POST', body: { sha256: image.sha256, boxes: ed.boxes() } });
+    image.boxes = saved.boxes;
+    image.correction = { id: saved.id, actor: saved.actor, at: saved.at };
+    ed.saved(saved.boxes);
+    toast(`#${c.id} 标注已保存 boxes saved (${saved.boxes.length})`, 'ok');
+  } catch (err) {
+    toast(`#${c.id} 标注保存失败 boxes not saved: ${err.message}`, 'error');
+  }
+}
+
+function discardBoxes() {
+  state.editor?.discard();
 }
 
 function pickImage(d, i) {
+  if (blockedByUnsavedBoxes()) return;
   state.image = i;
   renderCase(d);
 }
 
+/** Unsaved box changes hold every other action until they are saved (Enter) or discarded (Esc). */
+function blockedByUnsavedBoxes() {
+  if (!state.editor?.dirty) return false;
+  toast('先保存 (Enter) 或放弃 (Esc) 标注修改 · Save (Enter) or discard (Esc) the box changes first', 'error');
+  return true;
+}
+
 function go(i) {
-  if (i < 0 || i >= state.queue.length) return;
+  if (i < 0 || i >= state.queue.length || blockedByUnsavedBoxes()) return;
   state.index = i;
   show();
 }
@@ -230,7 +343,7 @@ function go(i) {
 /** Takes the current case out of the queue, shows the next one at once, and sends the decision. */
 function decide(path, body, done) {
   const c = current();
-  if (!c) return;
+  if (!c || blockedByUnsavedBoxes()) return;
   state.queue.splice(state.index, 1);
   state.details.delete(c.id);
   if (state.index >= state.queue.length) state.index = Math.max(0, state.queue.length - 1);
@@ -252,7 +365,7 @@ function confirmCurrent() {
 }
 
 function openReject() {
-  if (!current()) return;
+  if (!current() || blockedByUnsavedBoxes()) return;
   const box = $('reject-reasons');
   box.replaceChildren(
     ...REJECT_REASONS.map(([zh, en], i) =>
@@ -274,7 +387,7 @@ function submitReject() {
 
 function openReclassify() {
   const c = current();
-  if (!c) return;
+  if (!c || blockedByUnsavedBoxes()) return;
   const types = Object.entries(TYPE_NAMES).filter(([slug]) => slug !== c.type);
   $('reclassify-types').replaceChildren(
     ...types.map(([slug, zh], i) =>
@@ -334,13 +447,21 @@ function onKey(e) {
   if (document.querySelector('dialog[open]') || e.target.matches?.('input, select, textarea')) return;
   const k = e.key.toLowerCase();
   const d = current() && state.details.get(current().id);
-  if (k === 'y') confirmCurrent();
+  const ed = state.editor;
+  if (ed && k === 'b') ed.setDrawing(!ed.drawing);
+  else if (ed && (e.key === 'Delete' || e.key === 'Backspace')) ed.deleteSelected();
+  else if (ed && k === 'l') ed.relabelSelected();
+  else if (ed && e.key === 'Tab' && ed.items.length) ed.selectNext();
+  else if (ed && e.key === 'Enter' && ed.dirty) saveBoxes();
+  else if (ed && e.key === 'Escape' && (ed.dirty || ed.drawing || ed.selected >= 0)) ed.discard();
+  else if (ed?.dirty && ['y', 'n', 'c', 'j', 'k', 't', 'r', '1', '2', '3', '4', 'arrowright', 'arrowleft'].includes(k)) blockedByUnsavedBoxes();
+  else if (k === 'y') confirmCurrent();
   else if (k === 'n') openReject();
   else if (k === 'c') openReclassify();
   else if (k === 'j' || e.key === 'ArrowRight') go(state.index + 1);
   else if (k === 'k' || e.key === 'ArrowLeft') go(state.index - 1);
   else if (k === 't' && current()) location.href = `case.html#id=${current().id}`;
-  else if (k === 'r') reload();
+  else if (k === 'r' && !blockedByUnsavedBoxes()) reload();
   else if (e.key === '?') $('help-dialog').showModal();
   else if (['1', '2', '3', '4'].includes(k) && d) d.then((x) => pickImage(x, Number(k) - 1));
   else return;

@@ -1,0 +1,98 @@
+// `npm run dataset:export -- --since <date> --out <dir> [--until <date>] [--api URL --key KEY | --data-dir DIR] [--val-fraction 0.2] [--force]`
+//
+// Writes the reviewed evidence as a YOLO-format dataset (models/dataset/export.ts; models/README.md
+// says how to train on it and bring the model back). It reads through the API:
+//   --api URL --key KEY   a running API (key: reviewer or admin; API_KEY works too)
+//   --data-dir DIR        no API running: the embedded store in DIR (default DATA_DIR or data/),
+//                         opened in this process and read through the same routes, with the
+//                         machine's reviewer key (data/keys/reviewer.key). Not while the demo or
+//                         an API uses that folder: PGlite is one process's; use --api then.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../api/config.ts';
+import { DatasetExportError, exportDataset, httpTransport, parseDateArg, type Transport } from '../models/dataset/export.ts';
+
+const USAGE = 'usage: npm run dataset:export -- --since <YYYY-MM-DD|ISO time> --out <dir> [--until <date>] [--api URL --key KEY | --data-dir DIR] [--val-fraction 0.2] [--force]';
+
+function die(message: string, code = 2): never {
+  process.stderr.write(`dataset:export: ${message}\n`);
+  process.exit(code);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      api: { type: 'string', default: process.env.API_URL },
+      key: { type: 'string', default: process.env.API_KEY },
+      'data-dir': { type: 'string' },
+      'val-fraction': { type: 'string', default: '0.2' },
+      'page-size': { type: 'string', default: '100' },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (err) {
+  die(`${(err as Error).message}\n${USAGE}`);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!values.since) die(`--since is required\n${USAGE}`);
+if (!values.out) die(`--out is required\n${USAGE}`);
+if (values.api && values['data-dir']) die('give either --api (a running API) or --data-dir (the embedded store), not both');
+const valFraction = Number(values['val-fraction']);
+if (!/^\d*\.?\d+$/.test(values['val-fraction']) || !(valFraction >= 0 && valFraction <= 1)) die(`--val-fraction ${JSON.stringify(values['val-fraction'])} must be a number from 0 to 1`);
+const pageSize = Number(values['page-size']);
+if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) die('--page-size must be an integer from 1 to 500');
+
+let since: Date;
+let until: Date | undefined;
+try {
+  since = parseDateArg('--since', values.since);
+  until = values.until ? parseDateArg('--until', values.until) : undefined;
+} catch (err) {
+  die((err as Error).message);
+}
+
+let transport: Transport;
+let close = async () => {};
+if (values.api) {
+  if (!values.key) die('--api needs a key with the reviewer or admin role (--key or API_KEY)');
+  transport = httpTransport(values.api, values.key);
+} else {
+  const dataDir = path.resolve(values['data-dir'] ?? process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data'));
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+  if (!env.DATABASE_URL && !existsSync(path.join(env.PGLITE_DIR ?? path.join(dataDir, 'pglite')))) {
+    die(`no embedded store in ${dataDir} (no pglite folder): pass --api URL --key KEY for a running API, or --data-dir for the folder the demo used`);
+  }
+  // Loaded only here: the whole API is not needed to read one over HTTP.
+  const [{ buildApi }, { configFromEnv }, { localKey }] = await Promise.all([import('../api/app.ts'), import('../api/config.ts'), import('../api/embedded.ts')]);
+  const app = await buildApi({ ...configFromEnv(env), bootstrapAdminKey: false, logLevel: 'warn', docs: false, surveys: {} });
+  const key = await localKey(app.db, path.join(dataDir, 'keys'), 'reviewer', 'embedded reviewer');
+  transport = async (url) => {
+    const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+    return { status: res.statusCode, body: res.rawPayload };
+  };
+  close = () => app.close();
+}
+
+try {
+  const summary = await exportDataset(transport, { since, until, out: values.out, force: values.force, valFraction, pageSize, log: (line) => process.stderr.write(`dataset:export: ${line}\n`) });
+  const { train, val } = summary.counts;
+  console.log(`wrote ${summary.out}`);
+  console.log(`  classes (${summary.names.length}): ${summary.names.join(', ') || '(none)'}`);
+  console.log(`  train: ${train.images} images (${train.positives} positive, ${train.negatives} hard negative), ${train.boxes} boxes, ${train.sources} camera(s)/place(s)`);
+  console.log(`  val:   ${val.images} images (${val.positives} positive, ${val.negatives} hard negative), ${val.boxes} boxes, ${val.sources} camera(s)/place(s)`);
+  console.log(`  next: yolo detect train data=${path.join(summary.out, 'data.yaml')} model=yolo11n.pt imgsz=640  (models/README.md)`);
+} catch (err) {
+  if (err instanceof DatasetExportError) die(err.message, 1);
+  throw err;
+} finally {
+  await close();
+}
