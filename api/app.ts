@@ -118,7 +118,7 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
     await server.register(statusRoutes);
     await server.register(correctionsRoutes);
     await server.register(reviewerPage);
-    await server.register(queueDashboard, { redisUrl: config.surveys?.redisUrl, prefix: config.surveys?.prefix, now: clock });
+    await server.register(queueDashboard, { redisUrl: config.surveys?.redisUrl, queuePrefix: config.surveys?.prefix, now: clock });
     await server.ready();
     return server;
   } catch (err) {

@@ -22,6 +22,8 @@ export interface ApiConfig {
   /** The clock; tests pass their own. */
   now?: () => Date;
   logLevel?: string;
+  /** Where the JSON log lines go (default stderr); the demo writes them to data/logs/. */
+  logStream?: { write(line: string): unknown };
   /** Serve OpenAPI and Swagger UI at /docs (default true). */
   docs?: boolean;
   /** Drone surveys: the survey-images queue (without redisUrl images are stored but wait) and upload limits. */

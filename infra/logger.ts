@@ -4,7 +4,8 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
+/** `destination`: where the JSON lines go (default stderr), e.g. pino.destination({ dest: file }). */
+export function createLogger(component: string, bindings: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level: process.env.LOG_LEVEL ?? 'info',
@@ -12,6 +13,6 @@ export function createLogger(component: string, bindings: Record<string, unknown
       // Belt and braces: the code never logs these, but a future field with such a name must not leak.
       redact: { paths: ['password', '*.password', 'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
     },
-    pino.destination(2),
+    destination ?? pino.destination(2),
   );
 }

@@ -20,8 +20,8 @@ import { createCameraDetector } from '../pipeline/cameras/camera-detector.ts';
 import { watchCamera, type AnalysedFrame, type CameraWatch } from '../pipeline/cameras/camera-watch.ts';
 import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createLogger } from '../infra/logger.ts';
-import { h264Video, startRtspServer, stillVideo } from '../test/support/rtsp-server.ts';
-import { samplePath } from '../test/support/samples.ts';
+import { h264Video, startLoopbackRtspServer as startRtspServer, stillVideo } from '../pipeline/ingest/loopback-rtsp-server.ts';
+import { samplePath } from '../infra/samples.ts';
 
 const { values } = parseArgs({
   options: {

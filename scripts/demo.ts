@@ -1,35 +1,74 @@
-// The main job (`npm start`), on embedded defaults: detection with the default model on the sample
-// images, annotated copies written to out/demo/. Later stages of the product grow from here.
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { findModel, loadManifest } from '../models/manifest.ts';
-import { detectFiles } from '../pipeline/detect/detect-files.ts';
-import { createDetector } from '../pipeline/detect/detector.ts';
+// The main job (`npm start`, after set-up): the whole product on embedded defaults — a local
+// redis-server, the API with its reviewer page, two sample cameras on a loopback RTSP server, the
+// camera, dispatch and survey workers, and a sample drone survey (scripts/demo/run-demo.ts).
+// Ctrl-C stops everything; running it again reuses data/.
+//   npm start                     (after set-up: tsx scripts/demo.ts [--dwell 20] [--port 8080] [--redis-port 6390]
+//                                  [--rtsp-port 8554] [--metrics-port 9464] [--no-survey])
+import { parseArgs } from 'node:util';
+import { startDemo } from './demo/run-demo.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const sampleDir = path.join(root, 'samples/cache/darknet');
-const outDir = path.join(root, 'out/demo');
+const { values } = parseArgs({
+  options: {
+    dwell: { type: 'string', default: process.env.DEMO_DWELL_SECONDS ?? '20' },
+    port: { type: 'string', default: process.env.PORT },
+    'redis-port': { type: 'string', default: process.env.DEMO_REDIS_PORT },
+    'rtsp-port': { type: 'string', default: process.env.DEMO_RTSP_PORT },
+    'metrics-port': { type: 'string', default: process.env.DEMO_METRICS_PORT },
+    'no-survey': { type: 'boolean', default: false },
+  },
+});
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+const dwell = Number(values.dwell);
+const started = Date.now();
+console.log(`Starting the whole product on embedded defaults. Demo dwell times: ${dwell} s (in production 300 s for parking).`);
 
-const manifest = await loadManifest();
-const model = findModel(manifest);
-const detector = await createDetector(model);
-console.log(`detector: ${model.id} (${model.format}, ${model.labels.length} labels) — ${model.source}`);
-if (model.notes) console.log(`note: ${model.notes}`);
+const demo = await startDemo({
+  dwellSeconds: dwell,
+  ports: { api: num(values.port), redis: num(values['redis-port']), rtsp: num(values['rtsp-port']), metrics: num(values['metrics-port']) },
+  survey: !values['no-survey'],
+}).catch((err: Error) => {
+  console.error(`demo: could not start: ${err.message}`);
+  process.exit(1);
+});
 
-const images = (await readdir(sampleDir)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => path.join(sampleDir, f));
-let failed = 0;
-for await (const result of detectFiles(detector, images, outDir)) {
-  const name = path.relative(root, result.image);
-  if ('error' in result) {
-    failed++;
-    console.log(`  ${name}: ERROR ${result.error}`);
-    continue;
-  }
-  const counts = new Map<string, number>();
-  for (const d of result.detections) counts.set(d.label, (counts.get(d.label) ?? 0) + 1);
-  const summary = [...counts].map(([label, n]) => (n > 1 ? `${n} ${label}` : label)).join(', ') || 'nothing';
-  console.log(`  ${name}: ${summary}  →  ${path.relative(root, result.annotated!)}`);
+console.log('');
+console.log('Violation types:');
+for (const line of demo.analysis) console.log(`  ${line}`);
+console.log('');
+console.log(`Reviewer page: ${demo.urls.review}`);
+console.log(`Status:        ${demo.urls.status}  (any API key: Authorization: Bearer <key>)`);
+console.log(`Logs:          ${demo.logFile}`);
+if (demo.keys.firstAdmin) {
+  console.log('');
+  console.log('First start: an admin API key was created. It is shown this once; keep it somewhere safe.');
+  console.log(`  ${demo.keys.firstAdmin}`);
 }
-await detector.close();
-console.log(`annotated images: ${path.relative(process.cwd(), outDir) || '.'}/`);
-process.exit(failed > 0 ? 1 : 0);
+console.log('');
+console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Cases appear within a minute or two as the ${dwell} s demo dwell passes (the parked pick-up in dog.jpg first). Ctrl-C stops everything.`);
+
+// A Ctrl-C in a terminal reaches npm, tsx and this process at once, and tsx relays it again: only a
+// second Ctrl-C pressed later (2 s) forces the exit.
+let firstSignalAt = 0;
+const stop = (signal: string) => {
+  if (firstSignalAt) {
+    if (Date.now() - firstSignalAt > 2000) {
+      console.log('forced exit.');
+      process.exit(130);
+    }
+    return;
+  }
+  firstSignalAt = Date.now();
+  console.log(`\n${signal}: stopping (cameras handed back, workers closed, redis written to disk)…`);
+  demo.stop().then(
+    () => {
+      console.log('stopped.');
+      process.exit(0);
+    },
+    (err: Error) => {
+      console.error(`stop failed: ${err.message}`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));

@@ -5,13 +5,11 @@
 // Resumable: it asks the survey which images (by sha256) it already has and sends only the others,
 // so an interrupted upload is simply run again. The key needs the operator role (API_KEY env works
 // too). Progress goes to stderr, the report to stdout (--json for the whole report as JSON).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { listImages, surveyApiClient, SurveyUploadError, uploadSurveyImages } from '../pipeline/survey/upload-folder.ts';
 
-const IMAGE_NAME = /\.(jpe?g|png|tiff?)$/i;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,44 +36,14 @@ const dir = positionals[0];
 if (!dir) die('usage: survey:upload -- <dir> (--survey <id> | --create <name>) [--api URL] [--key KEY]');
 if (!values.survey === !values.create) die('give either --survey <id> or --create <name>');
 if (!values.key) die('an API key with the operator role is needed (--key or API_KEY)');
-const base = values.api!.replace(/\/$/, '');
-const headers = { authorization: `Bearer ${values.key}` };
 
+const client = surveyApiClient(values.api!, values.key);
 async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
-  let res: Response;
   try {
-    res = await fetch(`${base}${route}`, {
-      method,
-      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    return await client.call<T>(method, route, body);
   } catch (err) {
-    die(`API unreachable at ${base}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+    die((err as Error).message);
   }
-  const text = await res.text();
-  if (!res.ok) die(`${method} ${route}: ${res.status} ${text.slice(0, 500)}`);
-  return JSON.parse(text) as T;
-}
-
-async function listImages(root: string): Promise<{ images: string[]; skipped: string[] }> {
-  const images: string[] = [];
-  const skipped: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) (IMAGE_NAME.test(e.name) ? images : skipped).push(p);
-    }
-  };
-  await walk(root);
-  return { images, skipped };
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file).on('data', (c) => h.update(c)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
-  });
 }
 
 function progress(done: number, total: number, bytes: number, totalBytes: number, name: string): void {
@@ -89,47 +57,31 @@ const { images, skipped } = await listImages(path.resolve(dir));
 for (const s of skipped) process.stderr.write(`skipping ${path.relative(process.cwd(), s)}: not a JPEG, PNG or TIFF by its name\n`);
 if (images.length === 0) die(`no JPEG, PNG or TIFF files in ${dir}`);
 
-let surveyId = values.survey;
-if (values.create) {
-  const zones = values.zones ? JSON.parse(await readFile(values.zones, 'utf8')) : undefined;
-  const created = await api<{ id: string }>('POST', '/v1/surveys', {
-    name: values.create,
-    flownAt: values['flown-at'] ?? new Date().toISOString(),
-    ...(values['flight-height'] ? { flightHeightM: Number(values['flight-height']) } : {}),
-    ...(values.operator ? { operator: values.operator } : {}),
-    ...(zones ? { zones } : {}),
+let upload: Awaited<ReturnType<typeof uploadSurveyImages>>;
+try {
+  upload = await uploadSurveyImages({
+    api: values.api!,
+    key: values.key,
+    images,
+    survey: values.create
+      ? {
+          create: {
+            name: values.create,
+            ...(values['flown-at'] ? { flownAt: values['flown-at'] } : {}),
+            ...(values['flight-height'] ? { flightHeightM: Number(values['flight-height']) } : {}),
+            ...(values.operator ? { operator: values.operator } : {}),
+            ...(values.zones ? { zones: JSON.parse(await readFile(values.zones, 'utf8')) } : {}),
+          },
+        }
+      : { id: values.survey! },
+    onCreated: (id) => process.stderr.write(`created survey ${id} "${values.create}"\n`),
+    onProgress: progress,
+    onRefused: (message) => process.stderr.write(`\nrefused ${message}\n`),
   });
-  surveyId = String(created.id);
-  process.stderr.write(`created survey ${surveyId} "${values.create}"\n`);
+} catch (err) {
+  die(err instanceof SurveyUploadError ? err.message : String(err));
 }
-
-const have = new Set((await api<{ items: Array<{ sha256: string }> }>('GET', `/v1/surveys/${surveyId}/images`)).items.map((i) => i.sha256));
-const sizes = await Promise.all(images.map(async (f) => (await stat(f)).size));
-const totalBytes = sizes.reduce((a, b) => a + b, 0);
-let sent = 0;
-let bytesDone = 0;
-let already = 0;
-const refused: string[] = [];
-for (const [i, file] of images.entries()) {
-  const name = path.basename(file);
-  progress(i, images.length, bytesDone, totalBytes, name);
-  const sha = await sha256File(file);
-  if (have.has(sha)) {
-    already++;
-  } else {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(await readFile(file))]), name);
-    const res = await fetch(`${base}/v1/surveys/${surveyId}/images`, { method: 'POST', headers, body: form }).catch((err: Error) => die(`upload of ${name} failed: ${err.message}`));
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    if (res.ok) sent++;
-    else {
-      refused.push(`${name}: ${body.message ?? res.status}`);
-      process.stderr.write(`\nrefused ${body.message ?? `${name}: HTTP ${res.status}`}\n`);
-    }
-  }
-  bytesDone += sizes[i]!;
-}
-progress(images.length, images.length, bytesDone, totalBytes, 'done');
+const { surveyId, sent, already, refused } = upload;
 process.stderr.write(`\nsurvey ${surveyId}: ${sent} uploaded, ${already} already there, ${refused.length} refused\n`);
 
 type Report = {

@@ -61,7 +61,11 @@ export async function ingestObservation(db: Db, obs: CaseObservation, actor: Act
     await tx.query(
       `UPDATE cases SET
          first_seen = LEAST(first_seen, $2), last_seen = GREATEST(last_seen, $3), score = GREATEST(score, $4),
-         observation_count = observation_count + 1, plate = COALESCE($5, plate),
+         observation_count = observation_count + 1,
+         -- A plate read on any sighting stays: a later "unreadable: …" only fills an empty field.
+         plate = CASE WHEN $5::text IS NULL THEN plate
+                      WHEN $5::text LIKE 'unreadable%' AND plate IS NOT NULL AND plate NOT LIKE 'unreadable%' THEN plate
+                      ELSE $5::text END,
          lat = COALESCE(lat, $6), lon = COALESCE(lon, $7), accuracy_m = COALESCE(accuracy_m, $8),
          status = $9, due_at = CASE WHEN $10 THEN NULL ELSE due_at END, updated_at = $11
        WHERE id = $1`,

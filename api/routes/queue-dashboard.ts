@@ -19,7 +19,8 @@ const SESSION_SECONDS = 3600;
 
 export interface QueueDashboardOptions {
   redisUrl?: string;
-  prefix?: string;
+  /** BullMQ key prefix. (Not `prefix`: fastify reads that plugin option as a route prefix.) */
+  queuePrefix?: string;
   now?: () => Date;
 }
 
@@ -47,7 +48,7 @@ export async function queueDashboard(app: FastifyInstance, opts: QueueDashboardO
   }
 
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection, ...(opts.prefix ? { prefix: opts.prefix } : {}) }));
+  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection, ...(opts.queuePrefix ? { prefix: opts.queuePrefix } : {}) }));
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: '城管 queues' } } });

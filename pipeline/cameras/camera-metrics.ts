@@ -1,6 +1,6 @@
 // Prometheus metrics of the camera workers, in a registry the worker owns (never prom-client's
 // global one, so two workers in one process or in tests do not collide).
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface CameraMetrics {
   registry: Registry;
@@ -13,6 +13,8 @@ export interface CameraMetrics {
   analysisLag: Gauge<'camera'>;
   events: Counter<'camera' | 'type' | 'kind'>;
   sinkFailures: Counter<'camera'>;
+  /** session.run time per model (the registry's detectors), seconds. */
+  inference: Histogram<'model'>;
 }
 
 export function createCameraMetrics(registry = new Registry()): CameraMetrics {
@@ -28,5 +30,12 @@ export function createCameraMetrics(registry = new Registry()): CameraMetrics {
     analysisLag: new Gauge({ name: 'camera_analysis_lag_seconds', help: 'From frame delivery to the end of its analysis, last frame', labelNames: ['camera'], registers: r }),
     events: new Counter({ name: 'camera_rule_events_total', help: 'Warnings and violations raised', labelNames: ['camera', 'type', 'kind'], registers: r }),
     sinkFailures: new Counter({ name: 'camera_sink_failures_total', help: 'Violations the sink refused after retries', labelNames: ['camera'], registers: r }),
+    inference: new Histogram({
+      name: 'detector_inference_seconds',
+      help: 'Model inference (session.run) time per frame and model',
+      labelNames: ['model'],
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers: r,
+    }),
   };
 }

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../../infra/logger.ts';
 import { openCameraStream, type CameraStreamOptions, type StreamFrame } from '../ingest/camera-stream.ts';
 import type { StreamHealth } from '../ingest/stream-health.ts';
 import { createMotionGate, type GateDecision } from '../motion/motion-gate.ts';
-import { evaluateCameraRules, type CameraRulesState } from '../rules/camera-rules.ts';
+import { evaluateCameraRules, ruleSettingLabels, type CameraRuleSettings, type CameraRulesState } from '../rules/camera-rules.ts';
 import { ILLEGAL_PARKING_DEFAULTS } from '../rules/illegal-parking.ts';
 import type { RuleEvent } from '../rules/rule-types.ts';
 import { STREET_VENDING_DEFAULTS, VENDOR_LABELS } from '../rules/street-vending.ts';
@@ -51,6 +51,12 @@ export interface WatchCameraOptions {
   tracker?: TrackerOptions;
   /** Called after every frame, for benchmarks and tools. */
   onFrame?: (analysed: AnalysedFrame) => void;
+  /**
+   * Settings of the model-driven rules (暴露垃圾, 渣土车未覆盖), usually cameraRuleSettings() of
+   * models/violation-labels.json; a function is asked on every pass, so a hot-reloaded mapping applies
+   * at once. Absent: the rules' defaults.
+   */
+  ruleSettings?: CameraRuleSettings | (() => CameraRuleSettings);
 }
 
 export interface CameraWatch {
@@ -82,7 +88,9 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
   });
   const gate = createMotionGate({ fullPassSeconds: analysis.fullPassSeconds ?? 10 });
   const tracker = createTracker(options.tracker);
-  const labels = labelsOfInterest(config);
+  const settingsNow = (): CameraRuleSettings =>
+    typeof options.ruleSettings === 'function' ? options.ruleSettings() : (options.ruleSettings ?? {});
+  const baseLabels = labelsOfInterest(config);
   let ruleState: CameraRulesState = {};
   const firstFrames = new Map<number, Frame>();
   const keptFrameCount = () => new Set(firstFrames.values()).size;
@@ -134,10 +142,12 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
     }
     const result = await detector.detectFrame(frame);
     metrics?.framesDetected.inc({ camera: config.id });
-    const detections = result.detections.filter((d) => labels.has(d.label));
+    const ruleSettings = settingsNow();
+    const extraLabels = ruleSettingLabels(ruleSettings);
+    const detections = result.detections.filter((d) => baseLabels.has(d.label) || extraLabels.includes(d.label));
     const now = frame.capturedAt;
     const tracks = tracker.update(detections, now);
-    const evaluated = evaluateCameraRules(ruleState, { now, tracks, camera: config, frameSize: frame });
+    const evaluated = evaluateCameraRules(ruleState, { now, tracks, camera: config, frameSize: frame }, ruleSettings);
     ruleState = evaluated.state;
 
     // First-seen evidence: for every tracked object, the frame on which it was first seen where
@@ -178,6 +188,13 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
         continue;
       }
       violations++;
+      const track = tracks.find((t) => t.id === event.trackId);
+      const modelId = event.modelId ?? track?.modelId ?? detector.model.id;
+      const modelSha256 = event.modelSha256 ?? track?.modelSha256;
+      const attributes = {
+        ...(event.attributes ?? {}),
+        ...(event.relatedTrackIds?.length ? { relatedTrackIds: event.relatedTrackIds.join(',') } : {}),
+      };
       const violation: Violation = {
         type: event.type,
         sourceId: config.id,
@@ -185,14 +202,17 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
         box: event.box,
         score: event.score,
         zoneId: event.zoneId,
-        // The camera's own position: what it sees lies within some tens of metres of it.
+        // The camera's own position: what it sees lies within some tens of metres of it. Too coarse
+        // for geo-dedupe with drone surveys (radius 10-50 m per type), so camera cases join the map
+        // only once a camera is calibrated to place each box on the ground (not done yet).
         ...(config.location ? { location: { lat: config.location.lat, lon: config.location.lon, accuracyM: 50 } } : {}),
         evidenceFrames: [firstFrames.get(event.trackId) ?? frame, frame],
         trackId: event.trackId,
         label: event.label,
         startedAt: event.startedAt,
-        modelId: detector.model.id,
-        ...(event.relatedTrackIds?.length ? { attributes: { relatedTrackIds: event.relatedTrackIds.join(',') } } : {}),
+        modelId,
+        ...(modelSha256 ? { modelSha256 } : {}),
+        ...(Object.keys(attributes).length ? { attributes } : {}),
       };
       log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId }, 'violation');
       await deliver(violation);

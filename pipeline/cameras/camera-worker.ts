@@ -13,19 +13,30 @@ import { Worker, WaitingError, type Job } from 'bullmq';
 import { parseCameraConfig, type CameraConfig } from '../../contracts/camera.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
 import { QUEUES } from '../../infra/queues.ts';
-import { createCameraDetector } from './camera-detector.ts';
+import { createModelRegistry, type ModelRegistry } from '../../models/registry.ts';
+import { cameraRuleSettings } from '../rules/camera-rules.ts';
+import { modelsForStatus, startStatusPublisher, type StatusPublisher } from '../status/worker-status.ts';
+import { CAMERA_MIN_SCORE } from './camera-detector.ts';
 import { createCameraMetrics, type CameraMetrics } from './camera-metrics.ts';
 import { redisConnection, stopKey } from './camera-queue.ts';
 import { watchCamera, type CameraHealth, type CameraWatch, type WatchCameraOptions } from './camera-watch.ts';
 import { queueDetector, type FrameDetector, type QueuedDetector } from './detector-queue.ts';
+import { registryDetector } from './registry-detector.ts';
 import type { ViolationSink, WarningSink } from './violation-sink.ts';
 
 export interface CameraWorkerOptions {
   redisUrl: string;
   sink: ViolationSink;
   onWarning?: WarningSink;
-  /** Shared by all cameras of the process; the manifest's default detector when absent. */
+  /**
+   * Shared by all cameras of the process. Absent: the model registry's models (every enabled
+   * detector and classifier, hot-reloaded), from `registry` or one the worker opens itself.
+   */
   detector?: FrameDetector;
+  /** The models (and the label → violation mapping for the model-driven rules). */
+  registry?: ModelRegistry;
+  /** Publish this process's health to Redis for GET /v1/status every intervalMs (default on, 5000 ms). */
+  status?: false | { intervalMs?: number; metricsUrl?: string };
   /** Cameras this process watches at most (default 8). */
   maxCameras?: number;
   /** Lease length (default 15 s): a dead process loses its cameras within about 1.7 times this. */
@@ -50,8 +61,14 @@ export interface CameraWorker {
 export async function startCameraWorker(options: CameraWorkerOptions): Promise<CameraWorker> {
   const log = options.logger ?? createLogger('camera-worker');
   const metrics = options.metrics ?? createCameraMetrics();
-  const ownDetector = options.detector ? undefined : await createCameraDetector();
-  const detector = queueDetector(options.detector ?? ownDetector!);
+  // One thread per session and a low score floor: the cores are shared with every camera's ffmpeg,
+  // and the tracker wants weak detections too (see camera-detector.ts).
+  const ownRegistry = options.detector || options.registry
+    ? undefined
+    : await createModelRegistry({ detector: { threads: 1, thresholds: { default: CAMERA_MIN_SCORE } }, plateReader: false, logger: log });
+  const registry = options.registry ?? ownRegistry;
+  const detector = queueDetector(options.detector ?? registryDetector(registry!, metrics.inference));
+  const ruleSettings = registry ? () => cameraRuleSettings(registry.current().mapping) : undefined;
   const lockMs = (options.lockSeconds ?? 15) * 1000;
   // By job id.
   const watches = new Map<string, { watch: CameraWatch; controller: AbortController; handBack: boolean }>();
@@ -74,6 +91,7 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
         signal: controller.signal,
         logger: log.child({ camera: config.id }),
         metrics,
+        ...(ruleSettings ? { ruleSettings } : {}),
         ...options.watch,
       }),
     };
@@ -134,8 +152,24 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
   void worker.run();
   await worker.waitUntilReady();
 
+  const health = () => [...watches.values()].map((w) => w.watch.health());
+  let status: StatusPublisher | undefined;
+  if (options.status !== false) {
+    const st = options.status ?? {};
+    status = startStatusPublisher({
+      redis,
+      kind: 'camera',
+      intervalMs: st.intervalMs,
+      snapshot: () => ({
+        cameras: health(),
+        ...(registry ? { models: modelsForStatus(registry.status()) } : {}),
+        ...(st.metricsUrl ? { metricsUrl: st.metricsUrl } : {}),
+      }),
+    });
+  }
+
   return {
-    health: () => [...watches.values()].map((w) => w.watch.health()),
+    health,
     metrics,
     detector,
     async close() {
@@ -146,8 +180,9 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
         entry.controller.abort();
       }
       await worker.close();
+      await status?.close();
       redis.disconnect();
-      await ownDetector?.close();
+      await ownRegistry?.close();
     },
   };
 }

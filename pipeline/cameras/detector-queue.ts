@@ -1,13 +1,12 @@
 // One detector shared by every camera of a worker process, one frame at a time. Parallel runs of
 // an ONNX session on two cores only fight over them (and over ffmpeg's decoding); a queue keeps
 // each run fast and makes the wait visible as analysis lag.
-import type { Frame } from '../../contracts/types.ts';
-import type { ImageDetections } from '../detect/detector.ts';
+import type { Detection, Frame } from '../../contracts/types.ts';
 
-/** What the camera pipeline needs of a detector. */
+/** What the camera pipeline needs of a detector: one model (detector.ts), or the model registry's whole set (registryDetector). */
 export interface FrameDetector {
   readonly model: { id: string };
-  detectFrame(frame: Frame): Promise<ImageDetections>;
+  detectFrame(frame: Frame): Promise<{ width: number; height: number; detections: Detection[] }>;
 }
 
 export interface QueuedDetector extends FrameDetector {
@@ -16,7 +15,7 @@ export interface QueuedDetector extends FrameDetector {
   readonly waiting: number;
 }
 
-export function queueDetector(detector: FrameDetector): QueuedDetector {
+export function queueDetector<D extends FrameDetector>(detector: D): QueuedDetector & { detectFrame: D['detectFrame'] } {
   let tail: Promise<unknown> = Promise.resolve();
   let runs = 0;
   let waiting = 0;

@@ -38,7 +38,10 @@ export function toObservation(
   source: ObservationSource,
   modelSha256: string | undefined,
 ): CaseObservation {
-  const plate = v.attributes?.plate;
+  // The case's plate field: the text read, or "unreadable: <reason>" so a reviewer sees why not.
+  const read = v.attributes?.plate;
+  const why = v.attributes?.plateUnreadable;
+  const plate = read === 'unreadable' && typeof why === 'string' ? `unreadable: ${why}`.slice(0, 32) : read;
   return {
     dedupeKey,
     observationId: observationIdFor(v),

@@ -9,7 +9,8 @@ import type { Logger } from '../../infra/logger.ts';
 import type { ObjectStore } from '../../infra/object-store.ts';
 import type { Dedupe } from '../dedupe/dedupe.ts';
 import { captureEvidence } from '../evidence/capture.ts';
-import { toObservation } from './observation.ts';
+import { plateAttributes, readPlateOrSayWhy, type PlateReader } from '../plates/plate-reader.ts';
+import { sourceKindOf, toObservation } from './observation.ts';
 
 /** How the camera (and drone) workers hand violations on. */
 export type ViolationSink = (v: Violation) => Promise<void>;
@@ -31,6 +32,12 @@ export interface ReportViolationDeps {
   source?: (sourceId: string) => SourceInfo | undefined | Promise<SourceInfo | undefined>;
   /** sha256 of a model by manifest id, for violations that do not carry it. */
   modelSha256?: (modelId: string) => string | undefined;
+  /**
+   * Camera parking sightings get a plate field: read from the confirming frame's vehicle box by
+   * this reader (asked per sighting: the model registry may have swapped it), or "unreadable" with
+   * the reason (also "no plate reader" when it returns undefined). Absent: plates are not read.
+   */
+  plateReader?: () => PlateReader | undefined;
   logger?: Logger;
 }
 
@@ -43,7 +50,8 @@ export const TYPE_NAMES_ZH: Record<Violation['type'], string> = {
   uncovered_muck_truck: '渣土车未覆盖',
 };
 
-export async function reportViolation(v: Violation, deps: ReportViolationDeps): Promise<CaseObservation> {
+export async function reportViolation(sighting: Violation, deps: ReportViolationDeps): Promise<CaseObservation> {
+  const v = await withPlate(sighting, deps);
   const info = (await deps.source?.(v.sourceId)) ?? {};
   const evidence = await captureEvidence(v, deps.objects, {
     sourceName: info.name ?? v.sourceId,
@@ -59,6 +67,14 @@ export async function reportViolation(v: Violation, deps: ReportViolationDeps): 
     'violation reported',
   );
   return observation;
+}
+
+/** A camera parking sighting with its plate read (or why not) into its attributes; others as they are. */
+export async function withPlate(v: Violation, deps: Pick<ReportViolationDeps, 'plateReader'>): Promise<Violation> {
+  const frame = v.evidenceFrames.at(-1);
+  if (!deps.plateReader || v.type !== 'illegal_parking' || !frame || sourceKindOf(v) !== 'camera' || v.attributes?.plate !== undefined) return v;
+  const reading = await readPlateOrSayWhy(deps.plateReader(), frame, v.box);
+  return { ...v, attributes: { ...v.attributes, ...plateAttributes(reading) } };
 }
 
 /** The callback a worker is given: reportViolation with its dependencies bound. */

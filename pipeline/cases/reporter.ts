@@ -14,6 +14,8 @@ export interface CaseReporterOptions {
   objects: ObjectStore;
   source?: ReportViolationDeps['source'];
   modelSha256?: ReportViolationDeps['modelSha256'];
+  /** Reads plates on camera parking sightings (e.g. () => registry.current().plateReader). */
+  plateReader?: ReportViolationDeps['plateReader'];
   dedupe?: Partial<DedupeSettings>;
   prefix?: string;
   logger?: Logger;
@@ -37,6 +39,7 @@ export function createCaseReporter(options: CaseReporterOptions): CaseReporter {
     dispatch: queue,
     source: options.source,
     modelSha256: options.modelSha256,
+    ...(options.plateReader ? { plateReader: options.plateReader } : {}),
     logger: options.logger,
   };
   return {

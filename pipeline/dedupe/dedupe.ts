@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Violation } from '../../contracts/types.ts';
 import { observationIdFor } from '../cases/observation.ts';
-import { CAMERA_SCRIPT, GEO_SCRIPT, RENAME_SCRIPT } from './scripts.ts';
+import { CAMERA_SCRIPT, GEO_SCRIPT, PLATE_SCRIPT, RENAME_SCRIPT } from './scripts.ts';
 import { DEFAULT_DEDUPE, type DedupeSettings } from './settings.ts';
 
 export interface Dedupe {
@@ -23,7 +23,14 @@ type ScriptRedis = Redis & {
   dedupeCamera(key: string, ...args: (string | number)[]): Promise<string>;
   dedupeGeo(key1: string, key2: string, key3: string, key4: string, ...args: (string | number)[]): Promise<string>;
   dedupeRename(key: string, from: string, to: string): Promise<number>;
+  dedupePlate(key: string, plateKey: string, id: string, windowMs: number): Promise<string>;
 };
+
+/** A plate that was read (not "unreadable"), as dedupe uses it. */
+export function readPlateOf(v: Violation): string | undefined {
+  const plate = v.attributes?.plate;
+  return typeof plate === 'string' && plate !== '' && plate !== 'unreadable' ? plate : undefined;
+}
 
 /**
  * The picture a sighting comes from: a survey image (attributes.image, its sha256) or a camera.
@@ -50,6 +57,7 @@ export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe 
   // Named with a version: a connection that defined the older two-key script keeps it under the old name.
   if (typeof r.dedupeGeo !== 'function') redis.defineCommand('dedupeGeo', { numberOfKeys: 4, lua: GEO_SCRIPT });
   if (typeof r.dedupeRename !== 'function') redis.defineCommand('dedupeRename', { numberOfKeys: 1, lua: RENAME_SCRIPT });
+  if (typeof r.dedupePlate !== 'function') redis.defineCommand('dedupePlate', { numberOfKeys: 2, lua: PLATE_SCRIPT });
   const geo = (v: Violation, location: NonNullable<Violation['location']>, radiusM: number, windowMs: number, candidate: string): Promise<string> => {
     const tag = `{${prefix}:geo:${v.type}}`;
     return r.dedupeGeo(`${tag}:pos`, `${tag}:seen`, `${tag}:scopes`, `${tag}:sighting:${observationIdFor(v)}@${location.lon.toFixed(7)},${location.lat.toFixed(7)}`, location.lon, location.lat, radiusM, v.observedAt.getTime(), windowMs, candidate, sightingScope(v));
@@ -68,6 +76,9 @@ export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe 
         const key = `{${prefix}:cam:${v.sourceId}}:${v.zoneId ?? '-'}:${v.type}`;
         const [x1, y1, x2, y2] = v.box;
         id = await r.dedupeCamera(key, x1, y1, x2, y2, t, windowMs, rule.minIou, candidate);
+        // The same plate in the same place is the same case.
+        const plate = readPlateOf(v);
+        if (plate) id = await r.dedupePlate(key, `${key}:plate:${plate}`, id, windowMs);
         // A camera that knows where on the ground its sighting is (to within the type's radius, not
         // just where the camera stands) joins the map, so the car a drone saw there is the same case.
         // Two steps on two hash tags (Redis Cluster); a camera's sightings come from one worker.

@@ -113,3 +113,25 @@ if value and ARGV[1] ~= ARGV[2] then
 end
 return 1
 `;
+
+/**
+ * A camera sighting whose plate was read: the same plate in the same camera, zone and type within
+ * the window is the same violation, whatever box the detector drew this time (a car that left and
+ * came back to the same spot, a box shifted by a passing bus). KEYS[1]: the camera hash; KEYS[2]:
+ * the plate's key (same hash tag). ARGV: the id the box gave, windowMs. Returns the violation id;
+ * when the plate names an earlier violation, the box entry is folded into it.
+ */
+export const PLATE_SCRIPT = `
+local id, window = ARGV[1], tonumber(ARGV[2])
+local known = redis.call('GET', KEYS[2])
+if known and known ~= id then
+  local value = redis.call('HGET', KEYS[1], id)
+  if value then
+    redis.call('HDEL', KEYS[1], id)
+    if redis.call('HEXISTS', KEYS[1], known) == 0 then redis.call('HSET', KEYS[1], known, value) end
+  end
+  id = known
+end
+redis.call('SET', KEYS[2], id, 'PX', window)
+return id
+`;

@@ -56,7 +56,9 @@ export async function captureEvidence(v: Violation, objects: ObjectStore, ctx: E
 }
 
 function caption(ctx: EvidenceContext, at: Date, v: Violation): string {
-  const plate = typeof v.attributes?.plate === 'string' ? ` · ${v.attributes.plate}` : '';
+  const p = v.attributes?.plate;
+  const why = v.attributes?.plateUnreadable;
+  const plate = typeof p === 'string' && p ? ` · 车牌 ${p === 'unreadable' && why ? `unreadable: ${why}` : p}` : '';
   return `${ctx.sourceName} · ${formatLocal(at, ctx.timezone ?? 'Asia/Shanghai')} · ${ctx.typeName ?? v.type}${plate}`;
 }
 

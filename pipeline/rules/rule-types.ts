@@ -29,6 +29,11 @@ export interface RuleEvent {
   score: number;
   /** Other tracks that make up the finding (the people at a stall). */
   relatedTrackIds?: number[];
+  /** The model (manifest id, file sha256) of the detection behind it, when the track knows it. */
+  modelId?: string;
+  modelSha256?: string;
+  /** Second-stage results of the sighting that raised it (cover state, …). */
+  attributes?: Record<string, string | number>;
 }
 
 /** An object whose dwell clock runs in a zone. */

@@ -34,12 +34,8 @@ export const UNCOVERED_MUCK_TRUCK_DEFAULTS: UncoveredMuckTruckSettings = {
   ofLastFrames: 5,
 };
 
-/** A rule event that also says which models found it (detector, and classifier in `attributes`). */
-export type ModelledRuleEvent = RuleEvent & {
-  modelId?: string;
-  modelSha256?: string;
-  attributes?: Record<string, string | number>;
-};
+/** A rule event that also says which models found it (detector, and classifier in `attributes`); RuleEvent carries these now. */
+export type ModelledRuleEvent = RuleEvent;
 
 /**
  * `settings` are usually models/violation-labels.json's `uncovered_muck_truck` entry; the camera's

@@ -63,7 +63,7 @@ export const TRACKER_DEFAULTS: Required<TrackerOptions> = {
 interface State {
   id: number;
   labelVotes: Map<string, number>;
-  history: Array<{ at: Date; box: Box; score: number }>;
+  history: TrackedObject['history'];
   firstSeen: Date;
   lastSeen: Date;
   lastSeenWatched: number;
@@ -75,6 +75,14 @@ interface State {
   /** Passes since it was last matched. */
   missed: number;
   stationary: boolean;
+  /** The model of the detection that last updated it. */
+  modelId?: string;
+  modelSha256?: string;
+}
+
+/** A history entry: where and how sure, plus the detection's second-stage results (cover, plate). */
+function sighting(d: Detection, at: Date): TrackedObject['history'][number] {
+  return { at, box: d.box, score: d.score, ...(d.attributes ? { attributes: { ...d.attributes } } : {}) };
 }
 
 export interface Tracker {
@@ -115,11 +123,15 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     visible: visibleIds.has(s.id),
     hiddenSeconds: Math.max(0, watched - s.lastSeenWatched),
     stillSince: s.anchor.at,
+    ...(s.modelId !== undefined ? { modelId: s.modelId } : {}),
+    ...(s.modelSha256 !== undefined ? { modelSha256: s.modelSha256 } : {}),
   });
 
   const observe = (s: State, d: Detection, at: Date) => {
     s.labelVotes.set(d.label, (s.labelVotes.get(d.label) ?? 0) + 1);
-    s.history.push({ at, box: d.box, score: d.score });
+    s.history.push(sighting(d, at));
+    if (d.modelId !== undefined) s.modelId = d.modelId;
+    if (d.modelSha256 !== undefined) s.modelSha256 = d.modelSha256;
     if (s.history.length > o.historyLength) s.history.shift();
     s.lastSeen = at;
     s.lastSeenWatched = watched;
@@ -191,7 +203,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         const s: State = {
           id: nextId++,
           labelVotes: new Map([[d.label, 1]]),
-          history: [{ at, box: d.box, score: d.score }],
+          history: [sighting(d, at)],
           firstSeen: at,
           lastSeen: at,
           lastSeenWatched: watched,
@@ -201,6 +213,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
           stillCount: 1,
           missed: 0,
           stationary: false,
+          ...(d.modelId !== undefined ? { modelId: d.modelId } : {}),
+          ...(d.modelSha256 !== undefined ? { modelSha256: d.modelSha256 } : {}),
         };
         states.push(s);
         visibleIds.add(s.id);

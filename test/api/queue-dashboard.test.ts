@@ -12,9 +12,9 @@ let connection: Redis;
 
 beforeAll(async () => {
   redis = await startRedis();
-  api = await startTestApi({ kind: 'pglite' }, { surveys: { redisUrl: redis.url } });
+  api = await startTestApi({ kind: 'pglite' }, { surveys: { redisUrl: redis.url, prefix: 'dash-test' } });
   connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const dispatch = new Queue(QUEUES.dispatch, { connection });
+  const dispatch = new Queue(QUEUES.dispatch, { connection, prefix: 'dash-test' });
   await dispatch.add('observation', { n: 1 }, { jobId: 'obs-1' });
   await dispatch.add('observation', { n: 2 }, { jobId: 'obs-2' });
   await dispatch.close();
