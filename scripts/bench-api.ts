@@ -4,7 +4,6 @@
 // event loop. Figures are from one run on this machine: compare them with each other, not across
 // machines. Set DATABASE_URL to measure PostgreSQL instead of PGlite.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -14,6 +13,7 @@ import { createKey } from '../api/auth/keys.ts';
 import { openDb } from '../api/store/db.ts';
 import { migrate } from '../api/store/migrate.ts';
 import { FolderObjectStore } from '../infra/object-store-folder.ts';
+import { freePort } from '../infra/ports.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -25,13 +25,6 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function waitForApi(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

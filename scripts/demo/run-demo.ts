@@ -36,7 +36,8 @@ import { startCameraSync, type CameraSync } from '../../pipeline/cameras/camera-
 import { startCameraWorker, type CameraWorker } from '../../pipeline/cameras/camera-worker.ts';
 import { createCaseReporter, type CaseReporter } from '../../pipeline/cases/reporter.ts';
 import { startDispatchWorker, type DispatchWorker } from '../../pipeline/dispatch/worker.ts';
-import { freePort, h264Video, startLoopbackRtspServer, stillVideo, waitForPort, type LoopbackRtspServer } from '../../pipeline/ingest/loopback-rtsp-server.ts';
+import { h264Video, startLoopbackRtspServer, stillVideo, type LoopbackRtspServer } from '../../pipeline/ingest/loopback-rtsp-server.ts';
+import { freePort, waitForPort } from '../../infra/ports.ts';
 import { startMetricsServer, type MetricsServer } from '../../pipeline/status/metrics-server.ts';
 import { queueDepthGauge } from '../../pipeline/status/queue-depths.ts';
 import { modelsForStatus, startStatusPublisher, type StatusPublisher } from '../../pipeline/status/worker-status.ts';
