@@ -21,9 +21,14 @@ export type EvidenceKind =
   /** The frame when the violation began (for dwell rules: before the dwell limit ran out). */
   | 'start_frame'
   /** A short clip, when a worker records one. */
-  | 'clip';
+  | 'clip'
+  /**
+   * The confirming frame exactly as the camera saw it, nothing drawn: what a reviewer's corrections
+   * on 'frame' turn into training data (a model must not learn our rectangles and captions).
+   */
+  | 'clean_frame';
 
-export const EVIDENCE_KINDS = ['frame', 'crop', 'start_frame', 'clip'] as const satisfies readonly EvidenceKind[];
+export const EVIDENCE_KINDS = ['frame', 'crop', 'start_frame', 'clip', 'clean_frame'] as const satisfies readonly EvidenceKind[];
 
 export interface EvidenceItem {
   kind: EvidenceKind;

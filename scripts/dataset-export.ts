@@ -89,6 +89,9 @@ try {
   console.log(`  classes (${summary.names.length}): ${summary.names.join(', ') || '(none)'}`);
   console.log(`  train: ${train.images} images (${train.positives} positive, ${train.negatives} hard negative), ${train.boxes} boxes, ${train.sources} camera(s)/place(s)`);
   console.log(`  val:   ${val.images} images (${val.positives} positive, ${val.negatives} hard negative), ${val.boxes} boxes, ${val.sources} camera(s)/place(s)`);
+  if (summary.annotated > 0) {
+    console.log(`  warning: ${summary.annotated} image(s) carry our drawn box and caption (cases from before clean frames were kept); export.json marks them "annotated": true`);
+  }
   console.log(`  next: yolo detect train data=${path.join(summary.out, 'data.yaml')} model=yolo11n.pt imgsz=640  (models/README.md)`);
 } catch (err) {
   if (err instanceof DatasetExportError) die(err.message, 1);

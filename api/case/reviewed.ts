@@ -19,6 +19,11 @@ export interface ReviewedImage {
   boxes: LabelledBox[];
   /** The correction the boxes come from, or null. */
   correction: { id: number; actor: string; at: string } | null;
+  /**
+   * For an annotated frame: the same frame with nothing drawn, which a dataset should use instead
+   * (the boxes fit it pixel for pixel). Null when the case predates clean frames.
+   */
+  cleanSha256: string | null;
 }
 
 export interface ReviewedCase {
@@ -87,8 +92,13 @@ export async function listReviewed(
     const label = modelLabel(r.type as string, (r.label as string | null) ?? null, reclassified, typeLabels);
     const seenSha = new Set<string>();
     const images: ReviewedImage[] = [];
+    const cleanOf = new Map<string, string>();
     for (const e of evidence) {
-      if (e.case_id !== caseId || seenSha.has(e.sha256 as string)) continue;
+      if (e.case_id === caseId && e.kind === 'clean_frame') cleanOf.set(`${e.observation_id}@${(e.captured_at as Date).toISOString()}`, e.sha256 as string);
+    }
+    for (const e of evidence) {
+      // Clean frames travel with the annotated frame they copy, not as images of their own.
+      if (e.case_id !== caseId || e.kind === 'clean_frame' || seenSha.has(e.sha256 as string)) continue;
       seenSha.add(e.sha256 as string);
       const ev = { sha256: e.sha256 as string, box: (e.box as number[] | null) ?? null };
       images.push({
@@ -98,6 +108,7 @@ export async function listReviewed(
         width: (e.width as number | null) ?? null,
         height: (e.height as number | null) ?? null,
         capturedAt: (e.captured_at as Date).toISOString(),
+        cleanSha256: e.kind === 'frame' ? (cleanOf.get(`${e.observation_id}@${(e.captured_at as Date).toISOString()}`) ?? null) : null,
         ...effectiveBoxes(caseId, ev, label, latest),
       });
     }

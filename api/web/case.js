@@ -11,7 +11,7 @@ const MOVE_LABELS = {
   close: '结案 Close',
   reopen: '重开 Reopen',
 };
-const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip' };
+const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip', clean_frame: '原始帧 Original frame' };
 
 const page = document.getElementById('page');
 

@@ -163,12 +163,15 @@ async function show() {
 function evidenceOrder(d) {
   const latest = d.observations[0]?.id;
   const rank = { frame: 0, crop: 1, start_frame: 2, clip: 3 };
-  const mine = d.evidence.filter((e) => e.observationId === latest);
-  const pool = mine.length ? mine : d.evidence;
+  // The clean frame is the confirming frame without our drawing, kept for training: reviewing it
+  // beside the frame would only repeat it (the case page lists it with the other evidence).
+  const shown = d.evidence.filter((e) => e.kind !== 'clean_frame');
+  const mine = shown.filter((e) => e.observationId === latest);
+  const pool = mine.length ? mine : shown;
   return [...pool].sort((a, b) => rank[a.kind] - rank[b.kind]);
 }
 
-const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip' };
+const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip', clean_frame: '原始帧 Original frame' };
 
 function renderCase(d) {
   const images = evidenceOrder(d);

@@ -79,6 +79,10 @@ export interface ExportedImage {
   /** Reviewer correction id the boxes come from, or null (the model's box as found). */
   correctionId: number | null;
   boxes: LabelledBox[];
+  /** The image the reviewer saw, when the exported bytes are its clean copy (sha256 is the copy's). */
+  reviewedSha256?: string;
+  /** True when the pixels carry our drawn box and caption (cases from before clean frames were kept). */
+  annotated: boolean;
 }
 
 export interface ExportSummary {
@@ -90,6 +94,8 @@ export interface ExportSummary {
   counts: Record<Split, { images: number; positives: number; negatives: number; boxes: number; sources: number }>;
   /** Images skipped because an earlier case already exported the same bytes. */
   duplicates: number;
+  /** Images exported with our box and caption drawn in, for want of a clean copy. */
+  annotated: number;
   images: ExportedImage[];
 }
 
@@ -195,26 +201,31 @@ export async function exportDataset(transport: Transport, options: ExportOptions
     const images: ExportedImage[] = [];
     const written = new Set<string>();
     let duplicates = 0;
+    let annotatedCount = 0;
     for (const c of cases) {
       const splitKey = splitKeyOf(c);
       const split = splitOf(splitKey, valFraction);
       for (const img of c.images) {
-        if (written.has(img.sha256)) {
+        // Train on the frame as the camera saw it: the reviewer's boxes fit its clean copy exactly.
+        const sha256 = img.cleanSha256 ?? img.sha256;
+        if (written.has(sha256)) {
           duplicates++;
           continue;
         }
-        written.add(img.sha256);
-        const res = await transport(`/v1/evidence/${img.sha256}`);
+        written.add(sha256);
+        const res = await transport(`/v1/evidence/${sha256}`);
         if (res.status !== 200) {
-          throw new DatasetExportError(`evidence ${img.sha256} of case ${c.caseId}: HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
+          throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId}: HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
         }
         const actual = createHash('sha256').update(res.body).digest('hex');
-        if (actual !== img.sha256) throw new DatasetExportError(`evidence ${img.sha256} of case ${c.caseId} arrived with sha256 ${actual}; not exported`);
+        if (actual !== sha256) throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId} arrived with sha256 ${actual}; not exported`);
         const meta = await sharp(res.body).metadata();
-        if (!meta.width || !meta.height) throw new DatasetExportError(`evidence ${img.sha256} of case ${c.caseId} is not a readable image`);
+        if (!meta.width || !meta.height) throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId} is not a readable image`);
+        const annotated = (img.kind === 'frame' || img.kind === 'start_frame') && !img.cleanSha256;
+        if (annotated) annotatedCount++;
         // JPEG evidence is copied byte for byte; anything else (PNG, TIFF) is encoded as JPEG, unrotated, so boxes still fit.
         const jpeg = meta.format === 'jpeg' ? res.body : await sharp(res.body).jpeg({ quality: 95 }).toBuffer();
-        const base = `c${c.caseId}-${img.kind}-${img.sha256.slice(0, 12)}`;
+        const base = `c${c.caseId}-${img.cleanSha256 ? 'clean_frame' : img.kind}-${sha256.slice(0, 12)}`;
         const boxes = trainingBoxes(c.decision, img);
         const lines = boxes.map((b) => yoloLine(classOf.get(b.label)!, b.box, meta.width!, meta.height!)).filter((l): l is string => l !== null);
         await writeFile(path.join(stage, 'images', split, `${base}.jpg`), jpeg);
@@ -226,8 +237,10 @@ export async function exportDataset(transport: Transport, options: ExportOptions
           type: c.type,
           decision: c.decision,
           reclassified: c.reclassified,
-          sha256: img.sha256,
-          kind: img.kind,
+          sha256,
+          kind: img.cleanSha256 ? 'clean_frame' : img.kind,
+          ...(img.cleanSha256 ? { reviewedSha256: img.sha256 } : {}),
+          annotated,
           source: c.source,
           splitKey,
           width: meta.width,
@@ -248,7 +261,7 @@ export async function exportDataset(transport: Transport, options: ExportOptions
         sources: new Set(mine.map((i) => i.splitKey)).size,
       };
     }
-    const summary: ExportSummary = { out, since: options.since.toISOString(), until: options.until?.toISOString() ?? null, valFraction, names, counts, duplicates, images };
+    const summary: ExportSummary = { out, since: options.since.toISOString(), until: options.until?.toISOString() ?? null, valFraction, names, counts, duplicates, annotated: annotatedCount, images };
     await writeFile(path.join(stage, 'data.yaml'), dataYaml(out, names, summary));
     await writeFile(path.join(stage, 'names.txt'), names.length ? `${names.join('\n')}\n` : '');
     const { out: _out, ...recorded } = summary;

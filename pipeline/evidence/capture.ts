@@ -1,6 +1,6 @@
 // Evidence for one violation, made at capture time (DESIGN.md, "Evidence a reviewer can trust"):
-// the confirming frame with the box, label, camera name and time drawn; a tight crop of the
-// object; and the frame when the violation began (for parking, further back than the dwell
+// the confirming frame with the box, label, camera name and time drawn (and the same frame with
+// nothing drawn, for training); a tight crop of the object; and the frame when the violation began (for parking, further back than the dwell
 // limit). Each JPEG goes to the object store under its sha256, which is what the case records,
 // so anyone can later check that a picture is the one that was taken.
 import sharp from 'sharp';
@@ -33,6 +33,8 @@ export async function captureEvidence(v: Violation, objects: ObjectStore, ctx: E
 
   const full = await drawFrame(confirming, v.box, label, v.score, caption(ctx, confirming.capturedAt, v), ctx.jpegQuality);
   items.push(await store(objects, 'frame', full, confirming, v.box));
+  const clean = await rawImage(confirming).jpeg({ quality: ctx.jpegQuality ?? 90 }).toBuffer();
+  items.push(await store(objects, 'clean_frame', clean, confirming, v.box));
 
   const crop = cropBox(v.box, confirming.width, confirming.height);
   const cropJpeg = await rawImage(confirming)

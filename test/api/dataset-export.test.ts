@@ -26,6 +26,8 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 interface Made {
   id: number;
   frame: string;
+  /** The same confirming frame with nothing drawn. */
+  clean: string;
   crop: string;
 }
 
@@ -46,7 +48,12 @@ describe('box corrections and the dataset export', () => {
       payload: observation({ dedupeKey: `${type}:${name}`, type, label, box, source: { kind: 'camera', id: camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
     });
     expect(res.statusCode, res.body).toBe(201);
-    const m = { id: res.json().caseId as number, frame: evidence.find((e) => e.kind === 'frame')!.sha256, crop: evidence.find((e) => e.kind === 'crop')!.sha256 };
+    const m = {
+      id: res.json().caseId as number,
+      frame: evidence.find((e) => e.kind === 'frame')!.sha256,
+      clean: evidence.find((e) => e.kind === 'clean_frame')!.sha256,
+      crop: evidence.find((e) => e.kind === 'crop')!.sha256,
+    };
     made[name] = m;
     return m;
   }
@@ -125,7 +132,7 @@ describe('box corrections and the dataset export', () => {
     it('never changes the evidence: rows, bytes and hashes stay as captured', async () => {
       const { id, frame, crop } = made.horses!;
       const rows = await api.app.db.query<{ sha256: string; object_key: string; box: number[] }>('SELECT sha256, object_key, box FROM evidence WHERE case_id = $1 ORDER BY id', [id]);
-      expect(rows.map((r) => r.sha256)).toEqual([frame, crop]);
+      expect(rows.map((r) => r.sha256)).toEqual([frame, made.horses!.clean, crop]);
       expect(rows[0]!.box).toEqual([215, 70, 420, 380]);
       for (const r of rows) expect(sha((await api.objects.get(r.object_key))!)).toBe(r.sha256);
       const served = await api.app.inject({ url: `/v1/evidence/${frame}`, headers: api.headers('reviewer') });
@@ -188,7 +195,8 @@ describe('box corrections and the dataset export', () => {
     });
 
     const labelsOf = async (split: string, base: string) => readFile(path.join(out, 'labels', split, `${base}.txt`), 'utf8');
-    const name = (m: Made, kind: 'frame' | 'crop') => `c${m.id}-${kind}-${(kind === 'frame' ? m.frame : m.crop).slice(0, 12)}`;
+    // A corrected frame is exported as its clean copy (nothing drawn), under the copy's hash.
+    const name = (m: Made, kind: 'frame' | 'crop') => (kind === 'frame' ? `c${m.id}-clean_frame-${m.clean.slice(0, 12)}` : `c${m.id}-crop-${m.crop.slice(0, 12)}`);
 
     it('writes images, labels and data.yaml with the label names', async () => {
       expect(stdout).toContain('classes (4): car, cart, garbage, structure');
@@ -202,10 +210,14 @@ describe('box corrections and the dataset export', () => {
       expect(train).toEqual([`${name(made.dog!, 'frame')}.jpg`, `${name(made.dog!, 'crop')}.jpg`, `${name(made.horses!, 'frame')}.jpg`, `${name(made.horses!, 'crop')}.jpg`].sort());
       expect(val).toEqual([`${name(made.eagle!, 'frame')}.jpg`, `${name(made.eagle!, 'crop')}.jpg`].sort());
       expect((await readdir(path.join(out, 'labels/train'))).sort()).toEqual(train.map((f) => f.replace('.jpg', '.txt')).sort());
-      // The images are the evidence bytes, unchanged.
+      // The images are the clean evidence bytes, unchanged, and the record says which frame was reviewed.
       const img = await readFile(path.join(out, 'images/train', `${name(made.dog!, 'frame')}.jpg`));
-      expect(sha(img)).toBe(made.dog!.frame);
+      expect(sha(img)).toBe(made.dog!.clean);
       expect((await sharp(img).metadata()).width).toBe(768);
+      const record = JSON.parse(await readFile(path.join(out, 'export.json'), 'utf8'));
+      const dogFrame = record.images.find((i: { sha256: string }) => i.sha256 === made.dog!.clean);
+      expect(dogFrame).toMatchObject({ kind: 'clean_frame', reviewedSha256: made.dog!.frame, annotated: false });
+      expect(record.annotated).toBe(0);
     });
 
     it('splits by camera: sha256("camera:<id>") decides, and a camera never spans both sides', async () => {

@@ -123,7 +123,7 @@ describe('reviewer page in chromium', () => {
     expect(entries).toEqual(['created', 'confirm']);
     expect(await page.locator('#timeline').innerText()).toContain('test reviewer');
     expect(await page.locator('#status').innerText()).toBe('confirmed');
-    await expect.poll(() => page.locator('.gallery img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(3);
+    await expect.poll(() => page.locator('.gallery img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(4); // frame, crop, first frame and the clean copy
     await page.screenshot({ path: path.join(SHOTS, 'case.png'), fullPage: true });
     // Lifecycle from the case page: dispatch asks for a unit.
     page.once('dialog', (d) => d.accept('城管一中队'));

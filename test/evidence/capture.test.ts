@@ -38,7 +38,7 @@ describe('captureEvidence', () => {
       attributes: { plate: '沪A·12345' },
     };
     const items = await captureEvidence(v, objects, { sourceName: '东门路口', typeName: '违停' });
-    expect(items.map((i) => i.kind)).toEqual(['frame', 'crop', 'start_frame']);
+    expect(items.map((i) => i.kind)).toEqual(['frame', 'clean_frame', 'crop', 'start_frame']);
     for (const item of items) {
       const bytes = (await objects.get(item.key))!;
       expect(sha256Hex(bytes)).toBe(item.sha256);
@@ -49,11 +49,11 @@ describe('captureEvidence', () => {
       expect([meta.width, meta.height]).toEqual([item.width, item.height]);
     }
     expect(items[0]!.capturedAt).toBe('2026-03-02T01:56:00.000Z');
-    expect(items[2]!.capturedAt).toBe('2026-03-02T01:50:00.000Z');
+    expect(items[3]!.capturedAt).toBe('2026-03-02T01:50:00.000Z');
     // The crop is tight: the box plus a tenth on each side.
-    expect(items[1]!.width).toBeLessThanOrEqual(Math.ceil(217 * 1.2) + 2);
-    expect(items[1]!.height).toBeLessThanOrEqual(Math.ceil(97 * 1.2) + 2);
-    expect(items[1]!.box![0]).toBeGreaterThan(0);
+    expect(items[2]!.width).toBeLessThanOrEqual(Math.ceil(217 * 1.2) + 2);
+    expect(items[2]!.height).toBeLessThanOrEqual(Math.ceil(97 * 1.2) + 2);
+    expect(items[2]!.box![0]).toBeGreaterThan(0);
     // The drawn frame differs from the raw one exactly where the box and caption are.
     const drawn = await sharp((await objects.get(items[0]!.key))!).raw().toBuffer();
     const raw = Buffer.from(confirm.pixels);
@@ -62,6 +62,14 @@ describe('captureEvidence', () => {
     expect(diff(466, 120)).toBeGreaterThan(60); // on the box's left edge
     expect(diff(300, confirm.height - 5)).toBeGreaterThan(60); // caption band
     expect(diff(300, 300)).toBeLessThan(40); // elsewhere only JPEG noise
+    // The clean frame is the confirming frame with nothing drawn: the box's edge and the caption
+    // band are as the camera saw them, with the same box recorded for training.
+    const clean = await sharp((await objects.get(items[1]!.key))!).raw().toBuffer();
+    const cleanDiff = (x: number, y: number) => px(clean, x, y).reduce((s, v, i) => s + Math.abs(v - px(raw, x, y)[i]!), 0);
+    expect(cleanDiff(466, 120)).toBeLessThan(40);
+    expect(cleanDiff(300, confirm.height - 5)).toBeLessThan(40);
+    expect(items[1]!.box).toEqual(box);
+    expect(items[1]!.capturedAt).toBe(items[0]!.capturedAt);
   });
 
   it('stores the same picture once however often it is captured', async () => {
@@ -70,7 +78,7 @@ describe('captureEvidence', () => {
     const a = await captureEvidence(v, objects, { sourceName: 'cam-2' });
     const b = await captureEvidence(v, objects, { sourceName: 'cam-2' });
     expect(a).toEqual(b);
-    expect(a.map((i) => i.kind)).toEqual(['frame', 'crop']);
+    expect(a.map((i) => i.kind)).toEqual(['frame', 'clean_frame', 'crop']);
   });
 
   it('keeps crops inside the frame for boxes at the edge or tiny', () => {
