@@ -3,9 +3,9 @@
 import ort from 'onnxruntime-node';
 import type { Box } from '../../contracts/types.ts';
 import type { ClassifierEntry } from '../../models/manifest.ts';
-import { readVerifiedModel } from '../../models/model-file.ts';
 import { cropRegion, openRaw, type RawImage } from '../detect/crop.ts';
 import { ModelFormatError } from '../detect/decoders/types.ts';
+import { openModelSession } from '../detect/onnx-session.ts';
 import { prepareInput, tensorDims } from '../detect/preprocess.ts';
 
 export interface ClassifierOptions {
@@ -29,15 +29,7 @@ export interface Classifier {
 }
 
 export async function createClassifier(model: ClassifierEntry, options: ClassifierOptions = {}): Promise<Classifier> {
-  const bytes = await readVerifiedModel(model);
-  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-  if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, sessionOptions);
-  } catch (error) {
-    throw new ModelFormatError(model.id, `${model.file} is not a loadable ONNX model (${(error as Error).message})`);
-  }
+  const session = await openModelSession(model, options.threads !== undefined ? { threads: options.threads } : {});
   const inputName = model.input.name ?? session.inputNames[0]!;
   if (!session.inputNames.includes(inputName) || (model.input.name === undefined && session.inputNames.length !== 1)) {
     await session.release();

@@ -5,12 +5,12 @@ import ort from 'onnxruntime-node';
 import sharp, { type Sharp } from 'sharp';
 import type { Detection, Frame } from '../../contracts/types.ts';
 import type { ModelEntry } from '../../models/manifest.ts';
-import { readVerifiedModel } from '../../models/model-file.ts';
 import { decoderFor } from './decoders/index.ts';
 import { ModelFormatError, type DecoderSpec, type ModelOutputs } from './decoders/types.ts';
 import { planResize, toSourceBox } from './geometry.ts';
 import { checkImage, DEFAULT_MAX_PIXELS, ImageInputError } from './image-input.ts';
 import { nms } from './nms.ts';
+import { openModelSession } from './onnx-session.ts';
 import { prepareInput, tensorDims, toTensor } from './preprocess.ts';
 import { DEFAULT_THRESHOLDS, thresholdsByClass, type ScoreThresholds } from './thresholds.ts';
 
@@ -56,17 +56,10 @@ export interface Detector {
 
 export async function createDetector(model: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
   const byClass = thresholdsByClass(options.thresholds ?? DEFAULT_THRESHOLDS, model.labels, model.id);
-  const bytes = await readVerifiedModel(model);
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: options.graphOptimization ?? 'all',
-  };
-  if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, sessionOptions);
-  } catch (error) {
-    throw new ModelFormatError(model.id, `${model.file} is not a loadable ONNX model (${(error as Error).message})`);
-  }
+  const session = await openModelSession(model, {
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.graphOptimization ? { graphOptimization: options.graphOptimization } : {}),
+  });
   const inputName = resolveInputName(model, session);
   const dims = tensorDims(model.input);
   const decode = decoderFor(model.format);

@@ -6,9 +6,10 @@ import ort from 'onnxruntime-node';
 import type { Sharp } from 'sharp';
 import type { Box, Frame } from '../../contracts/types.ts';
 import type { InputSpec, PlateReaderEntry } from '../../models/manifest.ts';
-import { readVerifiedModel } from '../../models/model-file.ts';
 import { cropRegion, openRaw, toRawImage, type RawImage } from '../detect/crop.ts';
+import { readVerifiedModel } from '../../models/model-file.ts';
 import { ModelFormatError } from '../detect/decoders/types.ts';
+import { openModelSession, type SessionSettings } from '../detect/onnx-session.ts';
 import { toTensor } from '../detect/preprocess.ts';
 import { ctcGreedy, paddleCharset, type DecodedChar } from './ctc.ts';
 import { findPlate, type PlateKind } from './plate-format.ts';
@@ -76,8 +77,7 @@ const REC_INPUT: Omit<InputSpec, 'width' | 'height'> = {
 };
 
 export async function createPlateReader(model: PlateReaderEntry, options: PlateReaderOptions = {}): Promise<PlateReader> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-  if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
+  const sessionOptions: SessionSettings = options.threads !== undefined ? { threads: options.threads } : {};
   const charset = paddleCharset(new TextDecoder().decode(await readVerifiedModel({ id: model.id, ...model.dictionary })));
   const detector = await openSession(model, 'textDetector', sessionOptions);
   const recognizer = await openSession(model, 'textRecognizer', sessionOptions).catch(async (error: unknown) => {
@@ -191,18 +191,8 @@ export async function createPlateReader(model: PlateReaderEntry, options: PlateR
   return reader;
 }
 
-async function openSession(
-  model: PlateReaderEntry,
-  part: 'textDetector' | 'textRecognizer',
-  options: ort.InferenceSession.SessionOptions,
-): Promise<ort.InferenceSession> {
-  const file = model[part];
-  const bytes = await readVerifiedModel({ id: model.id, ...file });
-  try {
-    return await ort.InferenceSession.create(bytes, options);
-  } catch (error) {
-    throw new ModelFormatError(model.id, `${part} ${file.file} is not a loadable ONNX model (${(error as Error).message})`);
-  }
+function openSession(model: PlateReaderEntry, part: 'textDetector' | 'textRecognizer', settings: SessionSettings): Promise<ort.InferenceSession> {
+  return openModelSession({ id: model.id, ...model[part] }, settings, part);
 }
 
 function rawImage(rgb: Uint8Array, width: number, height: number): Sharp {

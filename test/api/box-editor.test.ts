@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Violation } from '../../contracts/types.ts';
 import { captureEvidence } from '../../pipeline/evidence/capture.ts';
@@ -14,6 +14,7 @@ import { frameFromSample } from '../support/frames.ts';
 import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
 import { until } from '../support/wait.ts';
+import { openBrowserPage } from '../support/browser.ts';
 
 const SHOTS = path.join(REPO_ROOT, 'out/review');
 
@@ -42,13 +43,7 @@ describe('box editor on the reviewer page', () => {
       payload: observation({ dedupeKey: 'illegal_parking:dog', type: 'illegal_parking', label: 'car', box, source: { kind: 'camera', id: 'cam-east', name: '东门路口' }, observedAt: frame.capturedAt.toISOString(), evidence }),
     });
     caseId = res.json().caseId;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-    page.on('console', (m) => m.type() === 'error' && console.error('[page console]', m.text()));
+    ({ browser, page } = await openBrowserPage());
     await mkdir(SHOTS, { recursive: true });
   });
   afterAll(async () => {

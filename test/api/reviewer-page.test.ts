@@ -3,7 +3,7 @@
 // store after each step. Screenshots land in out/review/ for people to look at.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Violation } from '../../contracts/types.ts';
 import { captureEvidence } from '../../pipeline/evidence/capture.ts';
@@ -13,6 +13,7 @@ import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
 import { observation, startTestApi, type TestApi } from '../support/api.ts';
 import { until } from '../support/wait.ts';
+import { openBrowserPage } from '../support/browser.ts';
 
 const SHOTS = path.join(REPO_ROOT, 'out/review');
 
@@ -48,14 +49,7 @@ describe('reviewer page in chromium', () => {
       });
       ids[name] = res.json().caseId;
     }
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    // Page errors fail loudly here rather than as a mysterious time-out later.
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-    page.on('console', (m) => m.type() === 'error' && console.error('[page console]', m.text()));
+    ({ browser, page } = await openBrowserPage());
     await mkdir(SHOTS, { recursive: true });
   });
   afterAll(async () => {

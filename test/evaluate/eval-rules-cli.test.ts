@@ -1,7 +1,6 @@
 // `npm run eval -- rules` and `eval -- detect --tiles` as a user runs them: the shipped sample
 // scenarios through the real camera pipeline, scenario errors naming file and line, and tiled
 // detection giving the numbers detectTiled itself gives.
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,18 +12,9 @@ import { createDetector } from '../../pipeline/detect/detector.ts';
 import { detectTiled } from '../../pipeline/survey/tiled-detection.ts';
 import sharp from 'sharp';
 import { REPO_ROOT, samplePath } from '../support/samples.ts';
+import { runScript } from '../support/run-script.ts';
 
-function runEval(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runEval = (args: string[]) => runScript('scripts/eval.ts', args);
 
 interface TypeRow {
   type: string;

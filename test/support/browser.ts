@@ -1,0 +1,15 @@
+// Debian's chromium, headless, driven by playwright-core: the flags keep it off the network (this
+// machine has none) and out of first-run work. Page errors are printed, so a broken page fails
+// loudly rather than as a time-out.
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export async function openBrowserPage(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (err) => console.error('[page error]', err.message));
+  page.on('console', (m) => m.type() === 'error' && console.error('[page console]', m.text()));
+  return { browser, page };
+}
