@@ -7,9 +7,7 @@
 //   opening a door, is gone before then. The clock runs while the object is stationary and big
 //   enough; it restarts if the object moves (someone is carrying it).
 // - One violation per tracked pile. Anywhere in the frame; a zone it lies in is named on the event.
-import type { RuleEvent, RuleInput, RuleResult, RuleState, Candidate } from './rule-types.ts';
-import { later, seconds } from './rule-types.ts';
-import type { ModelledRuleEvent } from './uncovered-muck-truck.ts';
+import { later, seconds, trackEvent, type Candidate, type RuleEvent, type RuleInput, type RuleResult, type RuleState } from './rule-types.ts';
 import { boxInZone } from './zones.ts';
 
 export interface ExposedGarbageSettings {
@@ -64,20 +62,8 @@ export function exposedGarbage(previous: RuleState, input: RuleInput, settings: 
     const candidate: Candidate = { zoneId: '', startedAt, warned: false, violated: false, heldAt: now };
     if (seconds(startedAt, now) >= s.persistSeconds) {
       candidate.violated = true;
-      const event: ModelledRuleEvent = {
-        kind: 'violation',
-        type: 'exposed_garbage',
-        cameraId: camera.id,
-        zoneId: camera.zones.find((z) => boxInZone(track.box, z, frameSize))?.id ?? '',
-        trackId: track.id,
-        label: track.label,
-        startedAt,
-        at: now,
-        box: track.box,
-        score: track.score,
-      };
-      if (track.modelId !== undefined) event.modelId = track.modelId;
-      if (track.modelSha256 !== undefined) event.modelSha256 = track.modelSha256;
+      const zoneId = camera.zones.find((z) => boxInZone(track.box, z, frameSize))?.id ?? '';
+      const event = trackEvent('violation', 'exposed_garbage', camera.id, zoneId, track, startedAt, now);
       events.push(event);
     }
     state.set(track.id, candidate);

@@ -4,7 +4,7 @@
 // hidden, or that shuffles forward and stops again, is still the same car.
 import type { RuleSettings } from '../../contracts/camera.ts';
 import { boxInZone, activeForSeconds, DEFAULT_TIMEZONE } from './zones.ts';
-import { later, seconds, settingsFor, type Candidate, type RuleEvent, type RuleInput, type RuleResult, type RuleState } from './rule-types.ts';
+import { later, seconds, settingsFor, trackEvent, type Candidate, type RuleEvent, type RuleInput, type RuleResult, type RuleState } from './rule-types.ts';
 
 export const ILLEGAL_PARKING_DEFAULTS: Required<Omit<RuleSettings, 'warnAfterSeconds'>> & { warnAfterSeconds?: number } = {
   enabled: true,
@@ -53,18 +53,7 @@ export function illegalParking(previous: RuleState, input: RuleInput): RuleResul
       };
       const dwell = seconds(startedAt, now);
       const warnAfter = s.warnAfterSeconds ?? defaultWarnAfter(s.dwellSeconds);
-      const event = (kind: RuleEvent['kind']): RuleEvent => ({
-        kind,
-        type: 'illegal_parking',
-        cameraId: camera.id,
-        zoneId: zone.id,
-        trackId: track.id,
-        label: track.label,
-        startedAt,
-        at: now,
-        box: track.box,
-        score: track.score,
-      });
+      const event = (kind: RuleEvent['kind']): RuleEvent => trackEvent(kind, 'illegal_parking', camera.id, zone.id, track, startedAt, now);
       if (!candidate.violated && dwell >= s.dwellSeconds) {
         // The warning always comes first, even when one frame crosses both limits (the car was
         // first confirmed still late, or frames were sparse): operators see one lifecycle.

@@ -36,6 +36,25 @@ export interface RuleEvent {
   attributes?: Record<string, string | number>;
 }
 
+/**
+ * The event every rule raises about one tracked object, with the model that found it when the
+ * track knows it; a rule adds what is special to it.
+ */
+export function trackEvent(
+  kind: RuleEvent['kind'],
+  type: ViolationType,
+  cameraId: string,
+  zoneId: string,
+  track: TrackedObject,
+  startedAt: Date,
+  at: Date,
+): RuleEvent {
+  const event: RuleEvent = { kind, type, cameraId, zoneId, trackId: track.id, label: track.label, startedAt, at, box: track.box, score: track.score };
+  if (track.modelId !== undefined) event.modelId = track.modelId;
+  if (track.modelSha256 !== undefined) event.modelSha256 = track.modelSha256;
+  return event;
+}
+
 /** An object whose dwell clock runs in a zone. */
 export interface Candidate {
   zoneId: string;

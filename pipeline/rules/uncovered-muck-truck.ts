@@ -11,7 +11,7 @@
 //
 // Needs the tracker to keep each detection's `attributes` in the track's history.
 import type { RuleSettings } from '../../contracts/camera.ts';
-import type { RuleEvent, RuleInput, RuleResult, RuleState, Candidate } from './rule-types.ts';
+import { trackEvent, type Candidate, type RuleEvent, type RuleInput, type RuleResult, type RuleState } from './rule-types.ts';
 import { boxInZone } from './zones.ts';
 
 export interface UncoveredMuckTruckSettings {
@@ -34,9 +34,6 @@ export const UNCOVERED_MUCK_TRUCK_DEFAULTS: UncoveredMuckTruckSettings = {
   ofLastFrames: 5,
 };
 
-/** A rule event that also says which models found it (detector, and classifier in `attributes`); RuleEvent carries these now. */
-export type ModelledRuleEvent = RuleEvent;
-
 /**
  * `settings` are usually models/violation-labels.json's `uncovered_muck_truck` entry; the camera's
  * own `rules.uncovered_muck_truck` (enabled, labels) overrides them.
@@ -55,7 +52,7 @@ export function uncoveredMuckTruck(
     ...(cameraSettings.labels ? { labels: cameraSettings.labels } : {}),
   };
   const state = new Map<number, Candidate>();
-  const events: ModelledRuleEvent[] = [];
+  const events: RuleEvent[] = [];
   if (!s.enabled) return { state, events };
 
   for (const track of tracks) {
@@ -74,22 +71,11 @@ export function uncoveredMuckTruck(
       candidate.violated = true;
       const attributes = latest.attributes!;
       const coverScore = attributes[`${s.attribute}Score`];
-      const event: ModelledRuleEvent = {
-        kind: 'violation',
-        type: 'uncovered_muck_truck',
-        cameraId: camera.id,
-        zoneId: camera.zones.find((z) => boxInZone(track.box, z, frameSize))?.id ?? '',
-        trackId: track.id,
-        label: track.label,
-        startedAt: candidate.startedAt,
-        at: now,
-        box: track.box,
-        // Both stages must be right: the weaker of "it is a truck" and "it is uncovered".
-        score: typeof coverScore === 'number' ? Math.min(track.score, coverScore) : track.score,
-        attributes: { ...attributes },
-      };
-      if (track.modelId !== undefined) event.modelId = track.modelId;
-      if (track.modelSha256 !== undefined) event.modelSha256 = track.modelSha256;
+      const zoneId = camera.zones.find((z) => boxInZone(track.box, z, frameSize))?.id ?? '';
+      const event = trackEvent('violation', 'uncovered_muck_truck', camera.id, zoneId, track, candidate.startedAt, now);
+      // Both stages must be right: the weaker of "it is a truck" and "it is uncovered".
+      if (typeof coverScore === 'number') event.score = Math.min(track.score, coverScore);
+      event.attributes = { ...attributes };
       events.push(event);
     }
     state.set(track.id, candidate);

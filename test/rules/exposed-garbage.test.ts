@@ -4,7 +4,7 @@ import type { Box } from '../../contracts/types.ts';
 import { exposedGarbage } from '../../pipeline/rules/exposed-garbage.ts';
 import type { RuleInput, RuleState } from '../../pipeline/rules/rule-types.ts';
 import type { TrackedObject } from '../../pipeline/track/tracked-object.ts';
-import type { ModelledRuleEvent } from '../../pipeline/rules/uncovered-muck-truck.ts';
+import type { RuleEvent } from '../../pipeline/rules/rule-types.ts';
 
 const T0 = Date.parse('2025-06-01T09:00:00+08:00');
 const at = (s: number) => new Date(T0 + s * 1000);
@@ -24,13 +24,13 @@ function pile(t: number, box: Box, extra: Partial<TrackedObject> = {}): TrackedO
 /** One frame every 10 s; `frames[i]` is the track at t = 10 i (or undefined when the tracker dropped it). */
 function replay(frames: Array<(t: number) => TrackedObject | undefined>, settings = {}) {
   let state: RuleState = new Map();
-  const events: ModelledRuleEvent[] = [];
+  const events: RuleEvent[] = [];
   frames.forEach((make, i) => {
     const t = i * 10;
     const track = make(t);
     const r = exposedGarbage(state, { now: at(t), tracks: track ? [track] : [], camera, frameSize }, settings);
     state = r.state;
-    events.push(...(r.events as ModelledRuleEvent[]));
+    events.push(...(r.events as RuleEvent[]));
   });
   return events;
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Box } from '../../contracts/types.ts';
 import type { RuleInput, RuleState } from '../../pipeline/rules/rule-types.ts';
-import { uncoveredMuckTruck, type ModelledRuleEvent } from '../../pipeline/rules/uncovered-muck-truck.ts';
+import type { RuleEvent } from '../../pipeline/rules/rule-types.ts';
+import { uncoveredMuckTruck } from '../../pipeline/rules/uncovered-muck-truck.ts';
 import type { TrackedObject } from '../../pipeline/track/tracked-object.ts';
 
 const T0 = Date.parse('2025-06-01T09:00:00+08:00');
@@ -31,11 +32,11 @@ function truck(id: number, covers: Cover[], extra: Partial<TrackedObject> = {}):
 /** Runs the rule frame by frame over growing histories, as a worker would. */
 function replay(covers: Cover[], settings = {}, extra: Partial<TrackedObject> = {}) {
   let state: RuleState = new Map();
-  const events: Array<{ frame: number; event: ModelledRuleEvent }> = [];
+  const events: Array<{ frame: number; event: RuleEvent }> = [];
   for (let i = 1; i <= covers.length; i++) {
     const r = uncoveredMuckTruck(state, { now: at(i - 1), tracks: [truck(1, covers.slice(0, i), extra)], camera, frameSize }, settings);
     state = r.state;
-    for (const event of r.events) events.push({ frame: i - 1, event: event as ModelledRuleEvent });
+    for (const event of r.events) events.push({ frame: i - 1, event: event as RuleEvent });
   }
   return events;
 }
