@@ -97,16 +97,8 @@ export async function setSurveyZones(db: Db, id: string, zones: SurveyZones, now
   return rows.length > 0;
 }
 
-export interface NewImage {
-  sha256: string;
-  key: string;
-  fileName: string;
-  contentType: string;
-  bytes: number;
-  width: number;
-  height: number;
-  warnings: string[];
-}
+/** An accepted upload, before any worker has seen it. */
+export type NewImage = Pick<SurveyImageRecord, 'sha256' | 'key' | 'fileName' | 'contentType' | 'bytes' | 'width' | 'height'> & { warnings: string[] };
 
 /** Records an image; false when the survey already has these bytes (the first upload stands). */
 export async function addImage(db: Db, surveyId: string, image: NewImage, by: string, now: Date): Promise<boolean> {
