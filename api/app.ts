@@ -22,6 +22,7 @@ import { reviewRoutes } from './routes/review.ts';
 import { sharedSchemas } from './routes/schemas.ts';
 import { reviewerPage } from './routes/reviewer-page.ts';
 import { statusRoutes } from './routes/status.ts';
+import { surveyImagesRoutes } from './routes/survey-images.ts';
 import { surveysRoutes } from './routes/surveys.ts';
 import { correctionsRoutes } from './routes/corrections.ts';
 import { zonesRoutes } from './routes/zones.ts';
@@ -117,6 +118,7 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
     await server.register(surveysRoutes);
     await server.register(statusRoutes);
     await server.register(correctionsRoutes);
+    await server.register(surveyImagesRoutes);
     await server.register(reviewerPage);
     await server.register(queueDashboard, { redisUrl: config.surveys?.redisUrl, queuePrefix: config.surveys?.prefix, now: clock });
     await server.ready();

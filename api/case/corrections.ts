@@ -31,7 +31,10 @@ export interface CorrectionInput {
 
 export interface Correction {
   id: number;
-  caseId: number;
+  /** The case whose evidence image this is, or null for a survey image (surveyId). */
+  caseId: number | null;
+  /** The drone survey whose uploaded image this is, or null for case evidence. */
+  surveyId: string | null;
   sha256: string;
   imageWidth: number;
   imageHeight: number;
@@ -96,13 +99,18 @@ export async function addCorrection(
   if (!ev.content_type.startsWith('image/')) throw new CorrectionRefused(422, 'sha256', `evidence ${input.sha256} is ${ev.content_type}, not an image; boxes go on images`);
   const size = ev.width && ev.height ? { width: ev.width, height: ev.height } : await sizeOf(ev.object_key);
   if (!size) throw new CorrectionRefused(422, 'sha256', `evidence ${input.sha256} is missing from the object store; its size is unknown`);
-  const boxes = input.boxes.map((b, i) => checkBox(b, i, size));
+  const boxes = checkedBoxes(input.boxes, size);
   const [row] = await db.query(
     `INSERT INTO box_corrections (case_id, evidence_sha256, image_width, image_height, boxes, note, at, actor, actor_role)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
     [caseId, input.sha256, size.width, size.height, JSON.stringify(boxes), input.note ?? null, now, actor.name, actor.role],
   );
   return toCorrection(row!);
+}
+
+/** The boxes as stored: labels trimmed, coordinates to 0.1 px; a box off the image or without area is refused. */
+export function checkedBoxes(boxes: LabelledBox[], size: ImageSize): LabelledBox[] {
+  return boxes.map((b, i) => checkBox(b, i, size));
 }
 
 function checkBox(b: LabelledBox, i: number, size: ImageSize): LabelledBox {
@@ -119,10 +127,11 @@ function checkBox(b: LabelledBox, i: number, size: ImageSize): LabelledBox {
   return { box: [round(x1), round(y1), round(x2), round(y2)], label, origin: b.origin };
 }
 
-function toCorrection(r: Record<string, unknown>): Correction {
+export function toCorrection(r: Record<string, unknown>): Correction {
   return {
     id: r.id as number,
-    caseId: r.case_id as number,
+    caseId: r.case_id == null ? null : Number(r.case_id),
+    surveyId: r.survey_id == null ? null : String(r.survey_id),
     sha256: r.evidence_sha256 as string,
     imageWidth: r.image_width as number,
     imageHeight: r.image_height as number,
@@ -144,7 +153,7 @@ export async function correctionsOf(db: Queryable, caseIds: number[]): Promise<C
 /** The latest correction per (case, image): later rows win. */
 export function latestByImage(history: Correction[]): Map<string, Correction> {
   const latest = new Map<string, Correction>();
-  for (const c of history) latest.set(`${c.caseId}:${c.sha256}`, c);
+  for (const c of history) latest.set(c.caseId !== null ? `${c.caseId}:${c.sha256}` : `survey:${c.surveyId}:${c.sha256}`, c);
   return latest;
 }
 

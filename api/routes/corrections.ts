@@ -21,11 +21,12 @@ export const labelledBoxSchema = {
   },
 } as const;
 
-const correctionSchema = {
+export const correctionSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    caseId: { type: 'integer' },
+    caseId: { type: ['integer', 'null'] },
+    surveyId: { type: ['string', 'null'] },
     sha256: { type: 'string' },
     imageWidth: { type: 'integer' },
     imageHeight: { type: 'integer' },
