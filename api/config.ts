@@ -38,6 +38,8 @@ export interface SurveySettings {
   maxFileBytes?: number;
   /** Per image, from its header (default 100 megapixels). */
   maxPixels?: number;
+  /** Tries per image before the worker leaves it failed (default 5). */
+  attempts?: number;
   /** How often images still queued are put on the queue again (default 60 s). */
   sweepMs?: number;
 }

@@ -25,6 +25,12 @@ export interface SurveyQueueSettings {
 
 export interface SurveyQueue {
   enqueue(job: SurveyImageJob): Promise<void>;
+  /**
+   * Puts an image back on the queue whatever became of its job: a finished one (failed, or
+   * completed with the image reported failed) is retried with its attempts counted from zero, a
+   * job already waiting or running is left alone, and a job Redis no longer has is added again.
+   */
+  requeue(job: SurveyImageJob): Promise<'retried' | 'pending' | 'added'>;
   queue: Queue<SurveyImageJob>;
   close(): Promise<void>;
 }
@@ -39,16 +45,29 @@ export function createSurveyQueue(settings: SurveyQueueSettings): SurveyQueue {
   // Redis briefly away is reported on the add() that needs it; the connection recovers by itself.
   connection.on('error', () => {});
   const queue = new Queue<SurveyImageJob>(QUEUES.surveyImages, { connection, ...(settings.prefix ? { prefix: settings.prefix } : {}) });
+  const enqueue = async (job: SurveyImageJob) => {
+    await queue.add(SURVEY_IMAGE_JOB, job, {
+      jobId: surveyImageJobId(job.surveyId, job.sha256),
+      attempts: settings.attempts ?? 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 30 * 86400, count: 100_000 },
+      removeOnFail: false,
+    });
+  };
   return {
     queue,
-    async enqueue(job) {
-      await queue.add(SURVEY_IMAGE_JOB, job, {
-        jobId: surveyImageJobId(job.surveyId, job.sha256),
-        attempts: settings.attempts ?? 5,
-        backoff: { type: 'exponential', delay: 2000 },
-        removeOnComplete: { age: 30 * 86400, count: 100_000 },
-        removeOnFail: false,
-      });
+    enqueue,
+    async requeue(job) {
+      const existing = await queue.getJob(surveyImageJobId(job.surveyId, job.sha256));
+      const state = existing ? await existing.getState() : 'unknown';
+      if (existing && (state === 'failed' || state === 'completed')) {
+        await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return 'retried';
+      }
+      if (existing && state !== 'unknown') return 'pending';
+      // Same job id as an upload's: adding it is still a no-op if another requeue got there first.
+      await enqueue(job);
+      return 'added';
     },
     async close() {
       await queue.close();

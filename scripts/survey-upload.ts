@@ -1,10 +1,11 @@
 // Uploads a folder of drone photos to a survey, then waits for the analysis and prints the report:
-//   npm run survey:upload -- <dir> --survey <id> [--api URL] [--key KEY]
+//   npm run survey:upload -- <dir> --survey <id> [--retry-failed] [--api URL] [--key KEY]
 //   npm run survey:upload -- <dir> --create "East district 3 March" [--flown-at ISO] [--flight-height 80] [--zones zones.json]
 //
 // Resumable: it asks the survey which images (by sha256) it already has and sends only the others,
 // so an interrupted upload is simply run again. The key needs the operator role (API_KEY env works
-// too). Progress goes to stderr, the report to stdout (--json for the whole report as JSON).
+// too). --retry-failed also analyses the survey's failed images again (after an outage, or once
+// their cause is fixed). Progress goes to stderr, the report to stdout (--json for the whole report as JSON).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ const { values, positionals } = parseArgs({
     operator: { type: 'string' },
     wait: { type: 'string', default: '600', description: 'seconds to wait for the analysis (0: do not wait)' },
     json: { type: 'boolean', default: false },
+    'retry-failed': { type: 'boolean', default: false },
   },
 });
 
@@ -83,6 +85,10 @@ try {
 }
 const { surveyId, sent, already, refused } = upload;
 process.stderr.write(`\nsurvey ${surveyId}: ${sent} uploaded, ${already} already there, ${refused.length} refused\n`);
+if (values['retry-failed']) {
+  const retried = await api<{ requeued: Array<{ fileName: string }> }>('POST', `/v1/surveys/${surveyId}/retry-failed`);
+  process.stderr.write(`retrying ${retried.requeued.length} failed image(s)${retried.requeued.length ? `: ${retried.requeued.map((i) => i.fileName).join(', ')}` : ''}\n`);
+}
 
 type Report = {
   id: string; name: string;
@@ -137,6 +143,7 @@ if (values.json) {
     }
   }
   for (const r of refused) out.push(`refused at upload: ${r}`);
+  if (p.failed > 0) out.push(`${p.failed} image(s) failed: once the cause is fixed, run again with --survey ${report.id} --retry-failed`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 process.exit(refused.length > 0 || report.progress.failed > 0 ? 1 : 0);

@@ -7,7 +7,7 @@ import { surveyImageResultSchema, surveyInputSchema, surveyZonesSchema, type Sur
 import { createSurveyQueue, type SurveyImageJob, type SurveyQueue } from '../../infra/survey-queue.ts';
 import { checkSurveyImage, UploadRefused } from '../survey/image-upload.ts';
 import { surveyReport } from '../survey/report.ts';
-import { addImage, createSurvey, getImage, getSurvey, listImages, listSurveys, queuedImages, saveResult, setSurveyZones } from '../survey/store.ts';
+import { addImage, createSurvey, getImage, getSurvey, listImages, listSurveys, queuedImages, requeueFailed, saveResult, setSurveyZones } from '../survey/store.ts';
 import { errorSchema } from './schemas.ts';
 
 /** Drone photos are 5-30 MB; multispectral TIFFs more. Above this a file is refused (per file). */
@@ -25,22 +25,24 @@ const READ = ['operator', 'reviewer', 'ingest'] as const;
 export async function surveysRoutes(app: FastifyInstance): Promise<void> {
   const settings = app.apiConfig.surveys ?? {};
   const maxFileBytes = settings.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const queue: SurveyQueue | undefined = settings.redisUrl ? createSurveyQueue({ redisUrl: settings.redisUrl, prefix: settings.prefix }) : undefined;
+  const queue: SurveyQueue | undefined = settings.redisUrl ? createSurveyQueue({ redisUrl: settings.redisUrl, prefix: settings.prefix, attempts: settings.attempts }) : undefined;
 
-  const enqueue = async (job: SurveyImageJob): Promise<boolean> => {
+  const enqueue = async (job: SurveyImageJob, again = false): Promise<boolean> => {
     if (!queue) return false;
     try {
-      await queue.enqueue(job);
+      if (again) await queue.requeue(job);
+      else await queue.enqueue(job);
       return true;
     } catch (err) {
       app.log.warn({ survey: job.surveyId, sha256: job.sha256, err: (err as Error).message }, 'survey image not queued yet; the sweep will retry');
       return false;
     }
   };
-  // Images whose job was lost (Redis down at upload, Redis data lost) go on the queue again; job ids
-  // make this a no-op for the ones already there.
+  // Images whose job was lost (Redis down at upload, Redis data lost) or whose retry did not reach
+  // Redis go on the queue again; a job already waiting or running is left alone. An image finishing
+  // while the sweep looks at it may be analysed once more: harmless, every step is idempotent.
   const sweep = async () => {
-    for (const job of await queuedImages(app.db)) if (!(await enqueue(job))) break;
+    for (const job of await queuedImages(app.db)) if (!(await enqueue(job, true))) break;
   };
   let timer: NodeJS.Timeout | undefined;
   if (queue) {
@@ -167,6 +169,32 @@ export async function surveysRoutes(app: FastifyInstance): Promise<void> {
         });
       }
       return reply.code(accepted.some((a) => a.status === 'queued') ? 201 : 200).send({ images: accepted, refused });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/surveys/:id/retry-failed',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['surveys'],
+        summary: 'Analyse the failed images of a survey again (after an outage, or once the cause is fixed); attempts count from zero',
+        params: idParams,
+        response: { 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const surveyId = request.params.id;
+      if (!(await getSurvey(app.db, surveyId))) return reply.code(404).send({ error: 'not_found', message: `survey ${surveyId} does not exist` });
+      const images = await requeueFailed(app.db, surveyId);
+      let queued = 0;
+      for (const job of images) if (await enqueue(job, true)) queued++;
+      request.log.info({ survey: surveyId, images: images.length, queued, actor: request.actor!.name }, 'failed survey images retried');
+      return {
+        requeued: images.map((i) => ({ sha256: i.sha256, fileName: i.fileName })),
+        // Not on the queue yet (no Redis configured, or Redis away): the sweep puts them there.
+        awaitingQueue: images.length - queued,
+      };
     },
   );
 

@@ -128,6 +128,18 @@ export async function queuedImages(db: Db, surveyId?: string): Promise<Array<{ s
   return rows.map((r) => ({ surveyId: String(r.survey_id), sha256: r.sha256 as string, key: r.object_key as string, fileName: r.file_name as string }));
 }
 
+/**
+ * Failed images of a survey back to queued, for another try (the object store was down, the worker
+ * gave up, a better model is installed now). Their last result stays until the new one replaces it.
+ */
+export async function requeueFailed(db: Db, surveyId: string): Promise<Array<{ surveyId: string; sha256: string; key: string; fileName: string }>> {
+  const rows = await db.query(
+    "UPDATE survey_images SET status = 'queued', error = NULL WHERE survey_id = $1 AND status = 'failed' RETURNING survey_id, sha256, object_key, file_name",
+    [Number(surveyId)],
+  );
+  return rows.map((r) => ({ surveyId: String(r.survey_id), sha256: r.sha256 as string, key: r.object_key as string, fileName: r.file_name as string }));
+}
+
 /** The worker's result for one image. A repeated report (a retried job) replaces the earlier one. */
 export async function saveResult(db: Db, surveyId: string, sha256: string, result: SurveyImageResult, now: Date): Promise<boolean> {
   const rows = await db.query(
