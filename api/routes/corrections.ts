@@ -6,7 +6,7 @@ import { loadManifest } from '../../models/manifest.ts';
 import { loadViolationLabels } from '../../models/violation-labels.ts';
 import { addCorrection, correctionsOf, CorrectionRefused, LABEL_PATTERN, VIOLATION_LABELS, type CorrectionInput, type TypeLabels } from '../case/corrections.ts';
 import { listReviewed } from '../case/reviewed.ts';
-import { caseIdParams, errorSchema, ROLES } from './schemas.ts';
+import { caseIdParams, errorSchema, reviewedWindowQuery, ROLES, type ReviewedWindowQuery } from './schemas.ts';
 
 const sha256Schema = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 
@@ -119,7 +119,7 @@ export async function correctionsRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { since: string; until?: string; cursor?: string; limit?: number } }>(
+  app.get<{ Querystring: ReviewedWindowQuery }>(
     '/v1/export/reviewed',
     {
       config: { roles: ROLES.review },
@@ -127,17 +127,7 @@ export async function correctionsRoutes(app: FastifyInstance): Promise<void> {
         tags: ['export'],
         summary: 'Reviewed cases with the evidence images the reviewer saw and their effective boxes (corrections applied): what `npm run dataset:export` reads',
         description: 'positive: confirmed and later statuses; negative: rejected. A case counts from its last review action (confirm, reject, reclassify, box correction). Paged by case id.',
-        querystring: {
-          type: 'object',
-          required: ['since'],
-          additionalProperties: false,
-          properties: {
-            since: { type: 'string', format: 'date-time' },
-            until: { type: 'string', format: 'date-time' },
-            cursor: { type: 'string', pattern: '^[0-9]{1,15}$' },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-          },
-        },
+        querystring: reviewedWindowQuery('^[0-9]{1,15}$'),
         response: { 400: errorSchema },
       },
     },

@@ -117,3 +117,25 @@ export const sharedSchemas = [
     },
   },
 ];
+
+/** The query of the reviewed-material exports: a review window and a page (cursor: the pattern of that export's page key). */
+export function reviewedWindowQuery(cursorPattern: string) {
+  return {
+    type: 'object',
+    required: ['since'],
+    additionalProperties: false,
+    properties: {
+      since: { type: 'string', format: 'date-time' },
+      until: { type: 'string', format: 'date-time' },
+      cursor: { type: 'string', pattern: cursorPattern },
+      limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+    },
+  } as const;
+}
+
+export interface ReviewedWindowQuery {
+  since: string;
+  until?: string;
+  cursor?: string;
+  limit?: number;
+}

@@ -8,7 +8,7 @@ import { CorrectionRefused, type CorrectionInput } from '../case/corrections.ts'
 import { addSurveyImageCorrection, latestSurveyImageCorrections, listReviewedSurveyImages, surveyImageBoxes, surveyImageCorrections } from '../survey/image-corrections.ts';
 import { getImage, getSurvey, listImages } from '../survey/store.ts';
 import { correctionSchema, labelledBoxSchema } from './corrections.ts';
-import { errorSchema, ROLES } from './schemas.ts';
+import { errorSchema, reviewedWindowQuery, ROLES, type ReviewedWindowQuery } from './schemas.ts';
 
 const imageParams = {
   type: 'object',
@@ -169,7 +169,7 @@ export async function surveyImagesRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { since: string; until?: string; cursor?: string; limit?: number } }>(
+  app.get<{ Querystring: ReviewedWindowQuery }>(
     '/v1/export/reviewed-survey-images',
     {
       config: { roles: ROLES.review },
@@ -177,17 +177,7 @@ export async function surveyImagesRoutes(app: FastifyInstance): Promise<void> {
         tags: ['export'],
         summary: 'Survey images a reviewer corrected, with their latest boxes (every box on the image): what `npm run dataset:export` reads beside the reviewed cases',
         description: 'An image counts from its latest correction. Paged by (survey, sha256).',
-        querystring: {
-          type: 'object',
-          required: ['since'],
-          additionalProperties: false,
-          properties: {
-            since: { type: 'string', format: 'date-time' },
-            until: { type: 'string', format: 'date-time' },
-            cursor: { type: 'string', pattern: '^[0-9]{1,15}:[0-9a-f]{64}$' },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-          },
-        },
+        querystring: reviewedWindowQuery('^[0-9]{1,15}:[0-9a-f]{64}$'),
         response: { 400: errorSchema },
       },
     },

@@ -1,25 +1,9 @@
 // Case ingest, review and lifecycle through the HTTP API, on PGlite and on a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DbSettings } from '../../api/store/db.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres-server.ts';
+import { dbBackends } from '../support/db-backends.ts';
 import { observation, startTestApi, storedEvidence, type TestApi } from '../support/api.ts';
 
-let postgres: TestPostgres | undefined;
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-const backends: Array<[string, () => Promise<DbSettings>]> = [
-  ['PGlite', async () => ({ kind: 'pglite' })],
-  [
-    'PostgreSQL',
-    async () => {
-      postgres ??= await startPostgres();
-      return { kind: 'postgres', url: await postgres.createDatabase(`cases_${Date.now()}`) };
-    },
-  ],
-];
+const backends = dbBackends('cases');
 
 describe.each(backends)('cases on %s', (_name, settings) => {
   let api: TestApi;

@@ -6,29 +6,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DbSettings } from '../../api/store/db.ts';
 import type { SurveyImageResult } from '../../contracts/survey.ts';
 import { sha256Hex } from '../../infra/object-store.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres-server.ts';
+import { dbBackends } from '../support/db-backends.ts';
 import { droneJpeg } from '../survey/drone-jpeg.ts';
 import { multipart } from '../survey/multipart.ts';
 
-let postgres: TestPostgres | undefined;
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-const backends: Array<[string, () => Promise<DbSettings>]> = [
-  ['PGlite', async () => ({ kind: 'pglite' })],
-  [
-    'PostgreSQL',
-    async () => {
-      postgres ??= await startPostgres();
-      return { kind: 'postgres', url: await postgres.createDatabase(`survey_corrections_${Date.now()}`) };
-    },
-  ],
-];
+const backends = dbBackends('survey_corrections');
 
 const result: SurveyImageResult = {
   status: 'done',
