@@ -3,6 +3,12 @@
 // positions map to image pixels through the SVG's screen matrix, at any zoom or letterboxing.
 // Boxes are moved by dragging their inside, resized by their corner and edge handles, drawn in draw
 // mode (B), removed with Delete. Nothing is sent from here: the page saves `boxes()` (Enter).
+//
+// A region of a large image (a 4000x3000 drone photo, where a car is ~100 px) can be shown on its own
+// with setView([x, y, w, h]): the viewBox becomes that region, so the screen matrix, and with it every
+// box drawn, moved or resized, still speaks whole-image pixels. The <img> cannot be cropped by a
+// viewBox, so while zoomed the picture is drawn by an SVG <image> behind the boxes and the <img> only
+// keeps its place in the layout.
 const NS = 'http://www.w3.org/2000/svg';
 const MIN_SIDE = 3; // image pixels: a smaller drag is a click, not a box
 
@@ -29,14 +35,16 @@ export class BoxEditor {
     this.drawing = false;
     this.dirty = false;
     this.drag = null;
+    /** The region shown, [x, y, w, h] in image pixels; null: the whole image. */
+    this.region = null;
+    this.backdrop = null;
     this.svg = svgEl('svg', { class: 'boxes', preserveAspectRatio: 'xMidYMid meet', 'aria-label': 'boxes' });
     img.after(this.svg);
     const ready = () => {
       this.width = img.naturalWidth;
       this.height = img.naturalHeight;
-      this.svg.setAttribute('viewBox', `0 0 ${this.width} ${this.height}`);
       this.svg.dataset.ready = 'true';
-      this.render();
+      this.applyView();
     };
     if (img.complete && img.naturalWidth) ready();
     else img.addEventListener('load', ready, { once: true });
@@ -53,6 +61,48 @@ export class BoxEditor {
     p.y = e.clientY;
     const q = p.matrixTransform(this.svg.getScreenCTM().inverse());
     return [Math.min(Math.max(q.x, 0), this.width), Math.min(Math.max(q.y, 0), this.height)];
+  }
+
+  /** Shows only this region of the image, [x, y, w, h] in image pixels (clamped to the image). */
+  setView(region) {
+    this.region = region ? [...region] : null;
+    this.applyView();
+  }
+
+  /** Back to the whole image. */
+  resetView() {
+    this.setView(null);
+  }
+
+  /** The region shown, or null for the whole image. */
+  view() {
+    return this.region ? [...this.region] : null;
+  }
+
+  applyView() {
+    if (!this.width) return; // ready() applies it once the image has its size
+    let region = null;
+    if (this.region) {
+      const [x, y, w, h] = this.region;
+      const cw = Math.min(Math.max(w, MIN_SIDE), this.width);
+      const ch = Math.min(Math.max(h, MIN_SIDE), this.height);
+      region = [Math.min(Math.max(x, 0), this.width - cw), Math.min(Math.max(y, 0), this.height - ch), cw, ch];
+      this.region = region;
+    }
+    const [x, y, w, h] = region ?? [0, 0, this.width, this.height];
+    this.svg.setAttribute('viewBox', `${x} ${y} ${w} ${h}`);
+    if (region && !this.backdrop) {
+      this.backdrop = svgEl('image', { class: 'backdrop', x: 0, y: 0, width: this.width, height: this.height, preserveAspectRatio: 'none', 'pointer-events': 'none' });
+      this.backdrop.setAttribute('href', this.img.currentSrc || this.img.src);
+    } else if (!region) {
+      this.backdrop = null;
+    }
+    // visibility keeps the <img>'s layout box, which sizes the overlay.
+    this.img.style.visibility = region ? 'hidden' : '';
+    this.svg.classList.toggle('zoomed', Boolean(region));
+    if (region) this.svg.dataset.view = region.map((v) => Math.round(v)).join(',');
+    else delete this.svg.dataset.view;
+    this.render();
   }
 
   /** Screen pixels per image pixel, for handle sizes that stay the same on screen. */
@@ -220,6 +270,6 @@ export class BoxEditor {
       const [x1, y1, x2, y2] = pending;
       nodes.push(svgEl('rect', { class: 'pending', x: x1, y: y1, width: x2 - x1, height: y2 - y1, 'stroke-width': stroke }));
     }
-    this.svg.replaceChildren(...nodes);
+    this.svg.replaceChildren(...(this.backdrop ? [this.backdrop] : []), ...nodes);
   }
 }

@@ -4,6 +4,7 @@
 // (someone else decided first) is reported, never silently lost. Boxes on the shown evidence image
 // can be corrected (box-editor.js): B draws, drag moves/resizes, Delete removes, Enter saves.
 import { BoxEditor } from './box-editor.js';
+import { askLabel as askLabelFrom } from './label-dialog.js';
 import { ago, api, ApiError, duration, el, forgetKey, formatTime, loginPanel, place, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
 
 const REJECT_REASONS = [
@@ -260,47 +261,9 @@ function renderBoxBar(d, image) {
   bar.replaceChildren(...parts.filter(Boolean));
 }
 
-/** The label dialog: a list (number keys) or any typed label; resolves null on Esc. */
+/** The label dialog (label-dialog.js) with the labels this API offers. */
 function askLabel(current) {
-  const dialog = $('label-dialog');
-  const input = $('label-input');
-  const offered = [...state.labels.violation, ...state.labels.model];
-  const quick = state.labels.violation.slice(0, 9);
-  $('label-options').replaceChildren(...offered.map((l) => el('option', { value: l })));
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (label) => {
-      if (done) return;
-      done = true;
-      input.removeEventListener('keydown', onKeydown);
-      dialog.removeEventListener('close', onClose);
-      if (dialog.open) dialog.close();
-      resolve(label);
-    };
-    const pick = (label) => finish(label.trim() || null);
-    $('label-choices').replaceChildren(
-      ...quick.map((l, i) => el('button', { type: 'button', class: 'choice', dataset: { label: l }, onclick: () => pick(l) }, el('kbd', {}, i + 1), ` ${l}`)),
-    );
-    const onKeydown = (e) => {
-      const n = Number(e.key);
-      if (input.value === '' && n >= 1 && n <= quick.length) {
-        e.preventDefault();
-        e.stopPropagation();
-        pick(quick[n - 1]);
-      } else if (e.key === 'Enter') {
-        e.preventDefault();
-        e.stopPropagation();
-        if (input.value.trim()) pick(input.value);
-      }
-    };
-    const onClose = () => finish(null);
-    input.value = current ?? '';
-    input.addEventListener('keydown', onKeydown);
-    dialog.addEventListener('close', onClose);
-    dialog.showModal();
-    input.focus();
-    input.select();
-  });
+  return askLabelFrom(state.labels, current);
 }
 
 async function saveBoxes() {

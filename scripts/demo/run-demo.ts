@@ -281,7 +281,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const background: Array<Promise<unknown>> = [];
     let stopping = false;
     if (options.survey !== false) {
-      const task = uploadDemoSurvey(api.url, operator, print, () => stopping).catch((err: Error) => {
+      const task = uploadDemoSurvey(api.url, operator, api.keys.reviewer, print, () => stopping).catch((err: Error) => {
         log.error({ err: err.message }, 'demo survey upload failed');
         print(`survey     upload failed: ${err.message}`);
       });
@@ -378,7 +378,7 @@ export function demoCamera(raw: CameraConfig, server: LoopbackRtspServer, dwell:
   return parseCameraConfig(camera, `demo camera ${raw.id}`);
 }
 
-async function uploadDemoSurvey(apiUrl: string, key: string, print: (line: string) => void, stopping: () => boolean): Promise<void> {
+async function uploadDemoSurvey(apiUrl: string, key: string, reviewerKey: string, print: (line: string) => void, stopping: () => boolean): Promise<void> {
   const client = surveyApiClient(apiUrl, key);
   const existing = (await client.call<{ items: Array<{ id: string | number; name: string }> }>('GET', '/v1/surveys')).items.find((s) => s.name === DEMO_SURVEY_NAME);
   const images = [samplePath('opencv/aero1.jpg'), samplePath('opencv/aero3.jpg')];
@@ -402,6 +402,8 @@ async function uploadDemoSurvey(apiUrl: string, key: string, print: (line: strin
         print(`survey     ${img.fileName}: ${img.status}${img.error ? ` — ${img.error}` : ''}; ${img.geolocated ? 'geolocated' : `not geolocated — ${img.notGeolocated ?? 'no telemetry'}`}; ${img.detections.length} detections`);
       }
       print(`survey     #${result.surveyId} analysed: ${report.progress.done} images, ${report.cases.found} cases (no telemetry: nothing can be put on the map)`);
+      // Images without a case are still worth a reviewer's boxes: they are what an aerial model learns from.
+      print(`survey     review and correct its images: ${apiUrl}/review/survey.html#survey=${result.surveyId}&key=${reviewerKey}`);
       return;
     }
     await new Promise((r) => setTimeout(r, 1000));

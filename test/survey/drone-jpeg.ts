@@ -11,6 +11,8 @@ export interface DroneJpegOptions {
   namespace?: 'drone-dji' | 'DJI';
   focalLengthMm?: number;
   background?: string;
+  /** A real photo to start from (path), resized to width × height (stretched), or to one of them keeping its aspect, instead of a plain background. */
+  photo?: string;
   /** Squares painted on the picture (e.g. earth-brown ones a colour fixture detector reports). */
   patches?: Array<{ left: number; top: number; size: number; colour: string }>;
 }
@@ -35,7 +37,9 @@ export async function droneJpeg(o: DroneJpegOptions = {}): Promise<Buffer> {
       ...(o.gps.altitudeM !== undefined ? { GPSAltitudeRef: '0', GPSAltitude: `${Math.round(o.gps.altitudeM * 100)}/100` } : {}),
     };
   }
-  let img = sharp({ create: { width: o.width ?? 400, height: o.height ?? 300, channels: 3, background: o.background ?? '#6b6b6b' } });
+  let img = o.photo
+    ? sharp(o.photo).resize(o.width ?? null, o.height ?? null, o.width && o.height ? { fit: 'fill' } : {})
+    : sharp({ create: { width: o.width ?? 400, height: o.height ?? 300, channels: 3, background: o.background ?? '#6b6b6b' } });
   if (o.patches?.length) {
     // Composite first, into a plain raw image: sharp applies composites after metadata otherwise.
     const { data, info } = await img
