@@ -1,52 +1,56 @@
 // The reviewers' decisions as a YOLO-format detection dataset (issue 6, "Learning from reviews"):
 //
-//   out/images/{train,val}/c<case>-<kind>-<sha12>.jpg   the evidence image, bytes as stored (JPEG)
-//   out/labels/{train,val}/c<case>-<kind>-<sha12>.txt   one "class cx cy w h" line per box, 0-1
-//   out/data.yaml                                        path, train, val, nc, names (Ultralytics)
-//   out/names.txt                                        the class names, one a line (for `npm run models -- validate --labels`)
-//   out/export.json                                      what each file is: case, decision, source, split, boxes
+//   out/images/{train,val}/s<survey>-<sha12>-x<x>-y<y>.jpg  a tile of a reviewed drone survey image (JPEG q95)
+//   out/images/{train,val}/s<survey>-<sha12>-whole.jpg      the same image scaled to one tile (the whole-image pass)
+//   out/images/{train,val}/c<case>-<kind>-<sha12>.jpg       a case's evidence image, bytes as stored (JPEG)
+//   out/labels/{train,val}/<same name>.txt                  one "class cx cy w h" line per box, 0-1
+//   out/data.yaml                                            path, train, val, nc, names (Ultralytics)
+//   out/names.txt                                            the class names, one a line (for `npm run models -- validate --labels`)
+//   out/export.json                                          what each file is: case or survey tile, decision, source, split, boxes
+//
+// Survey images a reviewer corrected come first (models/dataset/survey-tiles.ts): the correction is
+// every box on the image, so the image is cut into tiles the way the survey worker detects
+// (--survey-tile px, 20% overlap), each tile labelled with the boxes at least half inside it, and
+// tiles with no box are written too, as true negatives; plus the whole image scaled to one tile with
+// every box, as the worker's whole-image pass sees it (objects larger than a tile are learnt there).
 //
 // Positives are confirmed cases (and every status after confirmed): their effective boxes, i.e. the
 // latest reviewer correction of that image, else the model's box with the case's label (relabelled
 // when the case was put under another type). Negatives are rejected cases: the same images without
-// the model's box (an empty label file: a hard negative), keeping boxes a reviewer drew on them.
+// the model's box (an empty label file: a hard negative), keeping boxes a reviewer drew on them. An
+// image already written (the same bytes as a survey image or an earlier case) is written once.
 //
-// It reads through the API (`GET /v1/export/reviewed`, `GET /v1/evidence/{sha256}`), not the store:
-// the API is the single writer, and reading through it too keeps evidence access uniform: the same
-// role check, the same sha256 check before any byte is served, the same code for S3 or a folder,
-// and a trainer's machine needs a URL and a reviewer key, not database and bucket credentials.
+// It reads through the API (`GET /v1/export/reviewed-survey-images`, `GET /v1/export/reviewed`,
+// then each image, checked against its sha256 here too), not the store: see transport.ts.
 //
-// Deterministic: cases in id order, images in evidence order, class ids from the sorted names, the
-// split from a hash of the source; no clock or randomness, so the same reviews give the same bytes.
-// The split is by camera, or for drone surveys by place (a ~500 m cell of the case's location), so
-// pictures of one street corner never land on both sides of it.
-import { createHash } from 'node:crypto';
+// Deterministic: survey images in (survey, sha256) order, tiles in plan order, cases in id order,
+// images in evidence order, class ids from the sorted names, the split from a hash of the source; no
+// clock or randomness, so the same reviews give the same bytes. The split is by camera, or for drone
+// images and cases by place (a ~500 m cell of the location), so pictures of one street corner never
+// land on both sides of it; all tiles of one image share its side.
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { LabelledBox } from '../../api/case/corrections.ts';
 import type { ReviewedCase, ReviewedImage, ReviewedPage } from '../../api/case/reviewed.ts';
+import { splitKeyOf, splitOf, type Split } from './split.ts';
+import {
+  DEFAULT_SURVEY_TILE,
+  listReviewedSurveyImages,
+  MAX_SURVEY_TILE,
+  MIN_BOX_SHARE_IN_TILE,
+  MIN_SURVEY_TILE,
+  SURVEY_TILE_OVERLAP,
+  writeSurveyTiles,
+  type ExportedSurveyTile,
+} from './survey-tiles.ts';
+import { DatasetExportError, getCheckedBytes, getJson, type Transport } from './transport.ts';
+import { yoloLine } from './yolo.ts';
 
-export class DatasetExportError extends Error {
-  override name = 'DatasetExportError';
-}
-
-/** How the exporter reaches the API: GET a path, get status and bytes. */
-export type Transport = (urlPath: string) => Promise<{ status: number; body: Buffer }>;
-
-/** Over HTTP with an API key (a reviewer's or an admin's). */
-export function httpTransport(baseUrl: string, key: string): Transport {
-  const base = baseUrl.replace(/\/+$/, '');
-  return async (urlPath) => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${urlPath}`, { headers: { authorization: `Bearer ${key}` } });
-    } catch (err) {
-      throw new DatasetExportError(`cannot reach the API at ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
-    }
-    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-  };
-}
+export { DatasetExportError, httpTransport, type Transport } from './transport.ts';
+export { placeKeyOf, splitKeyOf, splitOf, type Split } from './split.ts';
+export { yoloLine } from './yolo.ts';
+export type { ExportedSurveyTile } from './survey-tiles.ts';
 
 export interface ExportOptions {
   since: Date;
@@ -56,14 +60,15 @@ export interface ExportOptions {
   force?: boolean;
   /** Share of sources (cameras, places) that go to val (default 0.2). */
   valFraction?: number;
-  /** Cases per API page (default 100). */
+  /** Cases (and survey images) per API page (default 100). */
   pageSize?: number;
+  /** Side of the square tiles survey images are cut into, in pixels (default 640). */
+  surveyTile?: number;
   log?: (line: string) => void;
 }
 
-export type Split = 'train' | 'val';
-
-export interface ExportedImage {
+/** A case's evidence image, written whole. */
+export interface ExportedCaseImage {
   file: string;
   split: Split;
   caseId: number;
@@ -83,6 +88,24 @@ export interface ExportedImage {
   reviewedSha256?: string;
   /** True when the pixels carry our drawn box and caption (cases from before clean frames were kept). */
   annotated: boolean;
+  /** Absent on case images; present on survey tiles: lets TypeScript tell the two apart. */
+  tile?: undefined;
+}
+
+/** One file of the dataset: a case image (`caseId`) or a tile of a reviewed survey image (`tile`). */
+export type ExportedImage = ExportedCaseImage | ExportedSurveyTile;
+
+export interface SplitCounts {
+  /** Files in the split: case images and survey tiles. */
+  images: number;
+  positives: number;
+  negatives: number;
+  boxes: number;
+  /** Cameras and places (split keys). */
+  sources: number;
+  /** Reviewed survey images whose tiles are in the split, and those tiles (whole-image views included). */
+  surveyImages: number;
+  surveyTiles: number;
 }
 
 export interface ExportSummary {
@@ -91,8 +114,14 @@ export interface ExportSummary {
   until: string | null;
   valFraction: number;
   names: string[];
-  counts: Record<Split, { images: number; positives: number; negatives: number; boxes: number; sources: number }>;
-  /** Images skipped because an earlier case already exported the same bytes. */
+  counts: Record<Split, SplitCounts>;
+  /** How survey images were cut. */
+  surveyTiles: { size: number; overlap: number; minBoxShare: number };
+  /** Reviewed survey images exported (as tiles). */
+  surveyImages: number;
+  /** Survey boxes no tile labels (over about half a tile across, never half inside one): on the whole-image views only. */
+  surveyBoxesInNoTile: number;
+  /** Images skipped because an earlier case or survey image already exported the same bytes. */
   duplicates: number;
   /** Images exported with our box and caption drawn in, for want of a clean copy. */
   annotated: number;
@@ -102,53 +131,9 @@ export interface ExportSummary {
 /** Ours in an out folder: what --force replaces (nothing else is deleted). */
 const OWN_ENTRIES = ['images', 'labels', 'data.yaml', 'names.txt', 'export.json'];
 
-/** ~500 m: drone cases closer than this to each other are one place for the split. */
-const PLACE_CELL_DEG = 0.005;
-
-/** What keeps related images on one side of the split: the camera, or the place a drone saw. */
-export function splitKeyOf(c: Pick<ReviewedCase, 'source' | 'location'>): string {
-  if (c.source.kind === 'camera') return `camera:${c.source.id}`;
-  if (c.location) return `place:${Math.floor(c.location.lat / PLACE_CELL_DEG)}:${Math.floor(c.location.lon / PLACE_CELL_DEG)}`;
-  return `${c.source.kind}:${c.source.id}`;
-}
-
-/** train or val from the first 32 bits of sha256(key): stable, and independent of what else is exported. */
-export function splitOf(key: string, valFraction: number): Split {
-  const h = createHash('sha256').update(key).digest().readUInt32BE(0);
-  return h / 2 ** 32 < valFraction ? 'val' : 'train';
-}
-
 /** The boxes a training image gets: all effective boxes of a positive, only drawn ones of a negative. */
 export function trainingBoxes(decision: 'positive' | 'negative', image: Pick<ReviewedImage, 'boxes'>): LabelledBox[] {
   return decision === 'positive' ? image.boxes : image.boxes.filter((b) => b.origin === 'drawn');
-}
-
-/** One YOLO label line: class, then centre x, centre y, width, height as fractions of the image; null for a box with no area inside it. */
-export function yoloLine(cls: number, box: readonly number[], width: number, height: number): string | null {
-  const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  const x1 = clamp(box[0]!, width);
-  const y1 = clamp(box[1]!, height);
-  const x2 = clamp(box[2]!, width);
-  const y2 = clamp(box[3]!, height);
-  if (x2 <= x1 || y2 <= y1) return null;
-  const f = (v: number) => v.toFixed(6);
-  return `${cls} ${f((x1 + x2) / 2 / width)} ${f((y1 + y2) / 2 / height)} ${f((x2 - x1) / width)} ${f((y2 - y1) / height)}`;
-}
-
-async function getJson<T>(transport: Transport, urlPath: string): Promise<T> {
-  const res = await transport(urlPath);
-  const text = res.body.toString('utf8');
-  if (res.status !== 200) {
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? message;
-    } catch {
-      // not JSON: keep the text
-    }
-    const hint = res.status === 401 ? ' (is the key right?)' : res.status === 403 ? ' (the export needs a reviewer or admin key)' : '';
-    throw new DatasetExportError(`GET ${urlPath.split('?')[0]}: HTTP ${res.status}: ${message}${hint}`);
-  }
-  return JSON.parse(text) as T;
 }
 
 async function isNonEmptyDir(dir: string): Promise<boolean> {
@@ -170,13 +155,27 @@ export async function exportDataset(transport: Transport, options: ExportOptions
   if ((await isNonEmptyDir(out)) && !options.force) {
     throw new DatasetExportError(`--out ${out} exists and is not empty; choose a new or empty folder, or pass --force to replace an earlier export there (${OWN_ENTRIES.join(', ')})`);
   }
+  const surveyTile = options.surveyTile ?? DEFAULT_SURVEY_TILE;
+  if (!Number.isInteger(surveyTile) || surveyTile < MIN_SURVEY_TILE || surveyTile > MAX_SURVEY_TILE) {
+    throw new DatasetExportError(`--survey-tile ${surveyTile} must be an integer number of pixels from ${MIN_SURVEY_TILE} to ${MAX_SURVEY_TILE}`);
+  }
+  if ((await isNonEmptyDir(out)) && !options.force) {
+    throw new DatasetExportError(`--out ${out} exists and is not empty; choose a new or empty folder, or pass --force to replace an earlier export there (${OWN_ENTRIES.join(', ')})`);
+  }
   const log = options.log ?? (() => {});
+  const pageSize = options.pageSize ?? 100;
 
-  // 1. The reviewed cases, all pages (metadata only; images come one by one below).
+  // 1. The reviewed survey images, all pages, before the cases: their tiles are written first, so a
+  //    drone case whose evidence is the same photo is the duplicate (the tiles are the better
+  //    training material: every box on the image, at full resolution).
+  const surveyImages = await listReviewedSurveyImages(transport, { since: options.since, until: options.until, pageSize });
+  log(`${surveyImages.length} reviewed survey image(s) since ${options.since.toISOString()}`);
+
+  // 2. The reviewed cases, all pages (metadata only; images come one by one below).
   const cases: ReviewedCase[] = [];
   let cursor: string | null = null;
   do {
-    const q = new URLSearchParams({ since: options.since.toISOString(), limit: String(options.pageSize ?? 100) });
+    const q = new URLSearchParams({ since: options.since.toISOString(), limit: String(pageSize) });
     if (options.until) q.set('until', options.until.toISOString());
     if (cursor) q.set('cursor', cursor);
     const page: ReviewedPage = await getJson<ReviewedPage>(transport, `/v1/export/reviewed?${q}`);
@@ -185,11 +184,14 @@ export async function exportDataset(transport: Transport, options: ExportOptions
   } while (cursor);
   log(`${cases.length} reviewed case(s) since ${options.since.toISOString()}`);
 
-  // 2. Class names: every label a training box has, sorted, so class ids do not depend on case order.
-  const names = [...new Set(cases.flatMap((c) => c.images.flatMap((i) => trainingBoxes(c.decision, i).map((b) => b.label))))].sort();
+  // 3. Class names: every label a training box or a survey box has, sorted, so class ids do not
+  //    depend on the order things were reviewed in.
+  const names = [
+    ...new Set([...surveyImages.flatMap((i) => i.boxes.map((b) => b.label)), ...cases.flatMap((c) => c.images.flatMap((i) => trainingBoxes(c.decision, i).map((b) => b.label)))]),
+  ].sort();
   const classOf = new Map(names.map((n, i) => [n, i]));
 
-  // 3. Images and label files, into a staging folder next to out, moved in at the end: an export
+  // 4. Images and label files, into a staging folder next to out, moved in at the end: an export
   //    that fails half-way leaves out as it was.
   const stage = `${out}.partial-${process.pid}`;
   await rm(stage, { recursive: true, force: true });
@@ -202,6 +204,25 @@ export async function exportDataset(transport: Transport, options: ExportOptions
     const written = new Set<string>();
     let duplicates = 0;
     let annotatedCount = 0;
+    let surveyExported = 0;
+    let boxesInNoTile = 0;
+    for (const img of surveyImages) {
+      // The same photo uploaded to two surveys: once is enough, and both copies would share a split only by chance.
+      if (written.has(img.sha256)) {
+        duplicates++;
+        continue;
+      }
+      written.add(img.sha256);
+      const done = await writeSurveyTiles(transport, img, { stage, valFraction, tileSize: surveyTile, classOf });
+      images.push(...done.tiles);
+      surveyExported++;
+      boxesInNoTile += done.boxesInNoTile.length;
+      for (const b of done.boxesInNoTile) {
+        log(
+          `the ${b.label} box [${b.box.join(', ')}] on ${img.fileName} (survey ${img.surveyId}) has under ${MIN_BOX_SHARE_IN_TILE * 100}% of its area in every ${surveyTile} px tile: it is labelled on the whole-image view only (a larger --survey-tile puts it on a tile too)`,
+        );
+      }
+    }
     for (const c of cases) {
       const splitKey = splitKeyOf(c);
       const split = splitOf(splitKey, valFraction);
@@ -213,18 +234,13 @@ export async function exportDataset(transport: Transport, options: ExportOptions
           continue;
         }
         written.add(sha256);
-        const res = await transport(`/v1/evidence/${sha256}`);
-        if (res.status !== 200) {
-          throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId}: HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
-        }
-        const actual = createHash('sha256').update(res.body).digest('hex');
-        if (actual !== sha256) throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId} arrived with sha256 ${actual}; not exported`);
-        const meta = await sharp(res.body).metadata();
+        const body = await getCheckedBytes(transport, `/v1/evidence/${sha256}`, sha256, `evidence ${sha256} of case ${c.caseId}`);
+        const meta = await sharp(body).metadata();
         if (!meta.width || !meta.height) throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId} is not a readable image`);
         const annotated = (img.kind === 'frame' || img.kind === 'start_frame') && !img.cleanSha256;
         if (annotated) annotatedCount++;
         // JPEG evidence is copied byte for byte; anything else (PNG, TIFF) is encoded as JPEG, unrotated, so boxes still fit.
-        const jpeg = meta.format === 'jpeg' ? res.body : await sharp(res.body).jpeg({ quality: 95 }).toBuffer();
+        const jpeg = meta.format === 'jpeg' ? body : await sharp(body).jpeg({ quality: 95 }).toBuffer();
         const base = `c${c.caseId}-${img.cleanSha256 ? 'clean_frame' : img.kind}-${sha256.slice(0, 12)}`;
         const boxes = trainingBoxes(c.decision, img);
         const lines = boxes.map((b) => yoloLine(classOf.get(b.label)!, b.box, meta.width!, meta.height!)).filter((l): l is string => l !== null);
@@ -259,15 +275,30 @@ export async function exportDataset(transport: Transport, options: ExportOptions
         negatives: mine.filter((i) => i.decision === 'negative').length,
         boxes: mine.reduce((n, i) => n + i.boxes.length, 0),
         sources: new Set(mine.map((i) => i.splitKey)).size,
+        surveyImages: new Set(mine.flatMap((i) => (i.tile ? [`${i.surveyId}:${i.sha256}`] : []))).size,
+        surveyTiles: mine.filter((i) => i.tile).length,
       };
     }
-    const summary: ExportSummary = { out, since: options.since.toISOString(), until: options.until?.toISOString() ?? null, valFraction, names, counts, duplicates, annotated: annotatedCount, images };
+    const summary: ExportSummary = {
+      out,
+      since: options.since.toISOString(),
+      until: options.until?.toISOString() ?? null,
+      valFraction,
+      names,
+      counts,
+      surveyTiles: { size: surveyTile, overlap: SURVEY_TILE_OVERLAP, minBoxShare: MIN_BOX_SHARE_IN_TILE },
+      surveyImages: surveyExported,
+      surveyBoxesInNoTile: boxesInNoTile,
+      duplicates,
+      annotated: annotatedCount,
+      images,
+    };
     await writeFile(path.join(stage, 'data.yaml'), dataYaml(out, names, summary));
     await writeFile(path.join(stage, 'names.txt'), names.length ? `${names.join('\n')}\n` : '');
     const { out: _out, ...recorded } = summary;
     await writeFile(path.join(stage, 'export.json'), `${JSON.stringify(recorded, null, 2)}\n`);
 
-    // 4. Move into place.
+    // 5. Move into place.
     await mkdir(out, { recursive: true });
     for (const entry of OWN_ENTRIES) {
       await rm(path.join(out, entry), { recursive: true, force: true });
@@ -286,8 +317,9 @@ export async function exportDataset(transport: Transport, options: ExportOptions
 function dataYaml(out: string, names: string[], s: ExportSummary): string {
   // JSON strings are valid YAML double-quoted scalars: any label (spaces, 中文) stays one name.
   return [
-    '# YOLO detection dataset written by `npm run dataset:export` from reviewed cases',
+    '# YOLO detection dataset written by `npm run dataset:export` from reviewed cases and reviewed drone survey images (as tiles)',
     `# since ${s.since}${s.until ? `, until ${s.until}` : ''}; split by camera or place, val fraction ${s.valFraction}`,
+    `# survey images: ${s.surveyImages}, cut into ${s.surveyTiles.size} px tiles with ${s.surveyTiles.overlap * 100}% overlap (empty tiles are true negatives), plus each image scaled to one tile`,
     `# train: ${s.counts.train.images} images (${s.counts.train.negatives} hard negatives); val: ${s.counts.val.images} images (${s.counts.val.negatives} hard negatives)`,
     `path: ${JSON.stringify(out)}`,
     'train: images/train',
