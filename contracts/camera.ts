@@ -1,6 +1,7 @@
 // A camera as the operator configures it: where its stream is, how hard to analyse it, and the
 // zones drawn on its picture with the rules that apply in each. The API stores these (cameras and
 // zones CRUD) and the camera workers read them; both validate with parseCameraConfig.
+import { fitGroundPlane, GroundCalibrationError, MAX_GROUND_POINTS, MIN_GROUND_POINTS } from '../pipeline/cameras/ground-plane.ts';
 import type { ViolationType } from './types.ts';
 
 export type ZoneKind = 'no_parking' | 'sidewalk' | 'roadway' | 'other';
@@ -39,6 +40,20 @@ export interface Zone {
   rules?: RuleSettingsByType;
 }
 
+/** A mark on the road an operator measured: where it is in the picture and on the map. */
+export interface GroundCalibrationPoint {
+  /** [x, y] in pixels of the analysed frame (analysis.width wide), as boxes are; 0,0 top-left. */
+  pixel: [number, number];
+  lat: number;
+  lon: number;
+}
+
+/** How the camera's picture lies on the road (pipeline/cameras/ground-plane.ts says how to pick the points). */
+export interface GroundCalibration {
+  /** At least 4 marks on the road surface, no three on one line. */
+  points: GroundCalibrationPoint[];
+}
+
 export interface CameraAnalysis {
   /** Frames analysed per second (default 1). */
   fps?: number;
@@ -63,6 +78,8 @@ export interface CameraConfig {
   timezone?: string;
   /** Where the camera stands, for cases and the map. */
   location?: { lat: number; lon: number };
+  /** Present: each sighting is placed on the ground where its box stands, and can join drone cases on the map. */
+  ground?: GroundCalibration;
   analysis?: CameraAnalysis;
   /** Camera-wide rule settings; zones may override them. */
   rules?: RuleSettingsByType;
@@ -81,7 +98,12 @@ export const CONFIG_LIMITS = {
   width: { min: 64, max: 3840 },
   fullPassSeconds: { min: 1, max: 3600 },
   stallSeconds: { min: 2, max: 300 },
+  /** Taller than any analysed frame (width at most 3840, portrait pictures included). */
+  groundPixelY: { min: 0, max: 16384 },
 } as const;
+
+/** Width frames are scaled to when analysis.width is not set. */
+export const DEFAULT_ANALYSIS_WIDTH = 1280;
 
 export const VIOLATION_TYPES: readonly ViolationType[] = [
   'street_vending',
@@ -123,7 +145,7 @@ export function parseCameraConfig(raw: unknown, source: string): CameraConfig {
   };
   if (!isRecord(raw)) fail('(camera)', `must be an object, got ${describe(raw)}`);
   const cam = raw as Record<string, unknown>;
-  onlyKnown(cam, ['id', 'name', 'url', 'timezone', 'location', 'analysis', 'rules', 'zones'], '', fail);
+  onlyKnown(cam, ['id', 'name', 'url', 'timezone', 'location', 'ground', 'analysis', 'rules', 'zones'], '', fail);
 
   const id = cam.id;
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
@@ -153,6 +175,7 @@ export function parseCameraConfig(raw: unknown, source: string): CameraConfig {
   }
 
   const analysis = cam.analysis === undefined ? undefined : checkAnalysis(cam.analysis, fail);
+  const ground = cam.ground === undefined ? undefined : checkGround(cam.ground, analysis?.width ?? DEFAULT_ANALYSIS_WIDTH, fail);
   const rules = cam.rules === undefined ? undefined : checkRules(cam.rules, 'rules', undefined, fail);
 
   if (!Array.isArray(cam.zones)) fail('zones', `must be a list of zones, got ${describe(cam.zones)}`);
@@ -169,6 +192,7 @@ export function parseCameraConfig(raw: unknown, source: string): CameraConfig {
   const config: CameraConfig = { id: id as string, name: (name as string).trim(), url, zones };
   if (timezone !== undefined) config.timezone = timezone as string;
   if (location) config.location = location;
+  if (ground) config.ground = ground;
   if (analysis) config.analysis = analysis;
   if (rules) config.rules = rules;
   return config;
@@ -222,6 +246,43 @@ function checkAnalysis(value: unknown, fail: Fail): CameraAnalysis {
     out.rtspTransport = a.rtspTransport as 'tcp' | 'udp';
   }
   return out;
+}
+
+function checkGround(value: unknown, frameWidth: number, fail: Fail): GroundCalibration {
+  if (!isRecord(value)) fail('ground', `must be an object {points: [{pixel: [x, y], lat, lon}, …]}, got ${describe(value)}`);
+  const g = value as Record<string, unknown>;
+  onlyKnown(g, ['points'], 'ground.', fail);
+  if (!Array.isArray(g.points)) fail('ground.points', `must be a list of {pixel: [x, y], lat, lon}, got ${describe(g.points)}`);
+  const raw = g.points as unknown[];
+  if (raw.length < MIN_GROUND_POINTS) {
+    fail('ground.points', `needs at least ${MIN_GROUND_POINTS} points (marks on the road with their pixel and lat/lon), got ${raw.length}`);
+  }
+  if (raw.length > MAX_GROUND_POINTS) fail('ground.points', `takes at most ${MAX_GROUND_POINTS} points, got ${raw.length}`);
+  const points = raw.map((p, i): GroundCalibrationPoint => {
+    const field = `ground.points[${i}]`;
+    if (!isRecord(p)) fail(field, `must be an object {pixel: [x, y], lat, lon}, got ${describe(p)}`);
+    const q = p as Record<string, unknown>;
+    onlyKnown(q, ['pixel', 'lat', 'lon'], `${field}.`, fail);
+    if (!Array.isArray(q.pixel) || q.pixel.length !== 2) fail(`${field}.pixel`, `must be an [x, y] pair of pixels, got ${describe(q.pixel)}`);
+    const [x, y] = q.pixel as unknown[];
+    // Boxes are in pixels of the analysed frame; a mark read off a full-size snapshot would be off.
+    const hint = ` (pixels of the analysed frame, ${frameWidth} wide: analysis.width)`;
+    return {
+      pixel: [
+        numberIn(x, 0, frameWidth, `${field}.pixel[0]`, fail, undefined, hint),
+        numberIn(y, CONFIG_LIMITS.groundPixelY.min, CONFIG_LIMITS.groundPixelY.max, `${field}.pixel[1]`, fail, undefined, hint),
+      ],
+      lat: numberIn(q.lat, -90, 90, `${field}.lat`, fail),
+      lon: numberIn(q.lon, -180, 180, `${field}.lon`, fail),
+    };
+  });
+  try {
+    fitGroundPlane(points);
+  } catch (error) {
+    if (!(error instanceof GroundCalibrationError)) throw error;
+    fail(error.point === undefined ? 'ground.points' : `ground.points[${error.point}]`, error.message);
+  }
+  return { points };
 }
 
 function checkRules(value: unknown, prefix: string, zoneId: string | undefined, fail: Fail): RuleSettingsByType {

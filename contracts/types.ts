@@ -61,6 +61,11 @@ export interface Violation {
   score: number;
   zoneId?: string;
   location?: { lat: number; lon: number; accuracyM: number };
+  /**
+   * Camera sightings: true when `location` is where the object stands, from the camera's ground
+   * calibration, rather than where the camera stands. Only such sightings join drone cases on the map.
+   */
+  placedOnGround?: boolean;
   /** For camera rules: the frame when it began, then the frame that confirmed it. */
   evidenceFrames: Frame[];
   /** The tracked object behind it (camera path), so one object raises one violation. */

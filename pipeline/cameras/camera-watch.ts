@@ -11,10 +11,12 @@ import { evaluateCameraRules, ruleSettingLabels, type CameraRuleSettings, type C
 import { ILLEGAL_PARKING_DEFAULTS } from '../rules/illegal-parking.ts';
 import type { RuleEvent } from '../rules/rule-types.ts';
 import { STREET_VENDING_DEFAULTS, VENDOR_LABELS } from '../rules/street-vending.ts';
+import { groundPoint } from '../rules/zones.ts';
 import { createTracker, type TrackerOptions } from '../track/tracker.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
 import type { CameraMetrics } from './camera-metrics.ts';
 import type { FrameDetector } from './detector-queue.ts';
+import { fitGroundPlane, type GroundPlane } from './ground-plane.ts';
 import type { ViolationSink, ViolationWarning, WarningSink } from './violation-sink.ts';
 
 export interface CameraHealth extends StreamHealth {
@@ -69,6 +71,11 @@ export interface CameraWatch {
 /** Distinct frames kept as first-seen evidence at most, per camera (each is a full RGB frame). */
 const MAX_KEPT_FRAMES = 40;
 const SINK_ATTEMPTS = 4;
+/**
+ * Accuracy of a sighting placed where the camera stands: what a street camera sees lies within some
+ * tens of metres of it. Shown on the case; never enough to join drone cases on the map (dedupe.ts).
+ */
+export const CAMERA_POSITION_ACCURACY_M = 50;
 
 export function watchCamera(options: WatchCameraOptions): CameraWatch {
   const { config, detector, sink, metrics } = options;
@@ -99,6 +106,26 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
   let violations = 0;
   let reportedRestarts = 0;
   let reportedDropped = 0;
+
+  let ground: GroundPlane | undefined;
+  try {
+    ground = config.ground ? fitGroundPlane(config.ground.points) : undefined;
+  } catch (error) {
+    // parseCameraConfig refuses such marks; a config that skipped it still gets watched.
+    log.warn({ err: (error as Error).message }, 'ground calibration unusable; sightings are placed at the camera');
+  }
+  let groundFitsFrames: boolean | undefined;
+  const locate = (box: Violation['box'], frame: Frame): SightingPlace => {
+    if (ground && config.ground) {
+      // Marks outside the picture were read off frames of another size: their pixels mean other places.
+      groundFitsFrames ??= config.ground.points.every(({ pixel: [x, y] }) => x <= frame.width && y <= frame.height);
+      if (!groundFitsFrames) {
+        log.warn({ width: frame.width, height: frame.height }, 'ground calibration marks lie outside the frames (another analysis.width?); sightings are placed at the camera');
+        ground = undefined;
+      }
+    }
+    return placeSighting(box, ground, config.location);
+  };
 
   const onAbort = () => void stream.stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -202,10 +229,7 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
         box: event.box,
         score: event.score,
         zoneId: event.zoneId,
-        // The camera's own position: what it sees lies within some tens of metres of it. Too coarse
-        // for geo-dedupe with drone surveys (radius 10-50 m per type), so camera cases join the map
-        // only once a camera is calibrated to place each box on the ground (not done yet).
-        ...(config.location ? { location: { lat: config.location.lat, lon: config.location.lon, accuracyM: 50 } } : {}),
+        ...locate(event.box, frame),
         evidenceFrames: [firstFrames.get(event.trackId) ?? frame, frame],
         trackId: event.trackId,
         label: event.label,
@@ -270,4 +294,22 @@ export function labelsOfInterest(config: CameraConfig): Set<string> {
     add(z.rules?.street_vending?.labels, []);
   }
   return out;
+}
+
+export type SightingPlace = Pick<Violation, 'location' | 'placedOnGround'>;
+
+/**
+ * Where a camera sighting is on the map: with a ground calibration, where the box's bottom centre
+ * (tyres, a stall's legs) meets the road; without one, or above the horizon or out of the marks'
+ * reach, where the camera stands; nothing when the camera's position is not configured either.
+ */
+export function placeSighting(box: Violation['box'], ground: GroundPlane | undefined, camera: CameraConfig['location']): SightingPlace {
+  const placed = ground?.groundOf(groundPoint(box, { width: 1, height: 1 }));
+  if (placed) return { location: { lat: round(placed.lat, 7), lon: round(placed.lon, 7), accuracyM: round(placed.accuracyM, 1) }, placedOnGround: true };
+  return camera ? { location: { lat: camera.lat, lon: camera.lon, accuracyM: CAMERA_POSITION_ACCURACY_M } } : {};
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
 }

@@ -43,7 +43,7 @@ export function sightingScope(v: Violation): string {
   return isGeolocated(v) ? '' : v.sourceId;
 }
 
-/** A sighting placed on the map: a survey's, or a camera's whose position is precise to the type's radius. */
+/** A sighting with only a position (a survey's). Camera sightings, which name a zone and a track, join the map in keyFor. */
 function isGeolocated(v: Violation): boolean {
   return v.location !== undefined && v.zoneId === undefined && v.trackId === undefined;
 }
@@ -79,10 +79,11 @@ export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe 
         // The same plate in the same place is the same case.
         const plate = readPlateOf(v);
         if (plate) id = await r.dedupePlate(key, `${key}:plate:${plate}`, id, windowMs);
-        // A camera that knows where on the ground its sighting is (to within the type's radius, not
-        // just where the camera stands) joins the map, so the car a drone saw there is the same case.
+        // A camera that knows where on the ground its sighting is (to within the type's radius) joins
+        // the map, so the car a drone saw there is the same case. Where the camera stands is not where
+        // the car is, however small its accuracy figure compared with the radius (muck trucks: 50 m).
         // Two steps on two hash tags (Redis Cluster); a camera's sightings come from one worker.
-        if (v.location && v.location.accuracyM <= rule.radiusM) {
+        if (v.location && v.placedOnGround === true && v.location.accuracyM <= rule.radiusM) {
           const joined = await geo(v, v.location, rule.radiusM, windowMs, id);
           if (joined !== id) await r.dedupeRename(key, id, joined);
           id = joined;

@@ -8,6 +8,7 @@
 // machine is.
 import type { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
+import { DEFAULT_ANALYSIS_WIDTH } from '../../contracts/camera.ts';
 import type { Frame } from '../../contracts/types.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
 import { redactText, redactUrl } from '../../infra/redact.ts';
@@ -69,7 +70,7 @@ export function openCameraStream(options: CameraStreamOptions): CameraStream {
   const args = decodeArgs({
     kind,
     fps: options.fps ?? 1,
-    width: options.width ?? 1280,
+    width: options.width ?? DEFAULT_ANALYSIS_WIDTH,
     keyframesOnly: options.keyframesOnly ?? false,
     rtspTransport: options.rtspTransport ?? 'tcp',
     ioTimeoutSeconds: Math.max(2, stallMs / 1000),

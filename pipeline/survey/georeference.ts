@@ -112,6 +112,11 @@ export function offsetLatLon(lat: number, lon: number, eastM: number, northM: nu
   };
 }
 
+/** The inverse of offsetLatLon: metres east and north of (lat, lon) to a nearby point. */
+export function eastNorthOf(lat: number, lon: number, point: { lat: number; lon: number }): [number, number] {
+  return [(point.lon - lon) * DEG * EARTH_RADIUS_M * Math.cos(lat * DEG), (point.lat - lat) * DEG * EARTH_RADIUS_M];
+}
+
 /** Distance in metres between two points (haversine), for dedupe radii and tests. */
 export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
   const dLat = (b.lat - a.lat) * DEG;

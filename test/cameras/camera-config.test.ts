@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CameraConfigError, parseCameraConfig } from '../../contracts/camera.ts';
 import { loadCameraConfig } from '../../pipeline/cameras/camera-config-file.ts';
 import { REPO_ROOT } from '../support/samples.ts';
+import { BAY_CORNERS, marks, STREET_CAMERA } from '../support/street-camera.ts';
 
 const good = () => ({
   id: 'gate-3',
@@ -32,6 +33,14 @@ type Raw = ReturnType<typeof good> & Record<string, unknown>;
 /** The first zone as the mutations see it (the literal's inferred union type hides its extra fields). */
 type Kerb = { schedule: Array<{ start: string; end: string; days: number[] }>; rules: { illegal_parking: { dwellSeconds: number } } };
 const kerb = (c: Raw) => c.zones[0] as unknown as Kerb;
+/** The four corners of a parking bay as the camera sees them (1280x720, the analysis width) and on the map. */
+const bay = () => marks(STREET_CAMERA, BAY_CORNERS).map((p) => ({ ...p, pixel: [...p.pixel] as unknown[] }));
+const withGround = (c: Raw, points: unknown) => ((c as Record<string, unknown>).ground = { points });
+const calibrated = (change: (points: ReturnType<typeof bay>) => void) => (c: Raw) => {
+  const points = bay();
+  change(points);
+  withGround(c, points);
+};
 
 function errorOf(mutate: (c: Raw) => void): CameraConfigError {
   const c = good() as Raw;
@@ -53,6 +62,14 @@ describe('parseCameraConfig', () => {
     expect(c.zones[0]!.schedule).toEqual([{ start: '07:00', end: '20:00', days: [1, 2, 3, 4, 5] }]);
     expect(c.zones[0]!.rules?.illegal_parking?.dwellSeconds).toBe(120);
     expect(c.analysis?.rtspTransport).toBe('tcp');
+  });
+
+  it('keeps a ground calibration', () => {
+    const c = good() as Raw;
+    withGround(c, bay());
+    const parsed = parseCameraConfig(c, 'cams/gate-3.json');
+    expect(parsed.ground?.points).toHaveLength(4);
+    expect(parsed.ground?.points[0]).toEqual(bay()[0]);
   });
 
   it('defaults the name to the id', () => {
@@ -93,6 +110,19 @@ describe('parseCameraConfig', () => {
     ['warning not before the dwell', (c) => (kerb(c).rules.illegal_parking.dwellSeconds = 60), { zone: 'kerb', field: 'rules.illegal_parking.dwellSeconds', text: /below dwellSeconds/ }],
     ['empty label list', (c) => ((c.zones[1] as Record<string, unknown>).rules = { street_vending: { labels: [] } }), { zone: 'walk', field: 'rules.street_vending.labels' }],
     ['typo in zone', (c) => ((c.zones[1] as Record<string, unknown>).polgon = []), { zone: 'walk', field: 'polgon' }],
+    ['ground not an object', (c) => ((c as Record<string, unknown>).ground = [1, 2]), { field: 'ground' }],
+    ['ground without points', (c) => ((c as Record<string, unknown>).ground = {}), { field: 'ground.points', text: /must be a list/ }],
+    ['typo in ground', (c) => ((c as Record<string, unknown>).ground = { points: bay(), marks: [] }), { field: 'ground.marks', text: /not a known field/ }],
+    ['fewer than 4 ground points', calibrated((p) => p.pop()), { field: 'ground.points', text: /needs at least 4 points.*got 3/ }],
+    ['ground latitude out of range', calibrated((p) => (p[2]!.lat = 91)), { field: 'ground.points[2].lat', text: /from -90 to 90/ }],
+    ['ground latitude not a number', calibrated((p) => ((p[1] as Record<string, unknown>).lat = '31.23')), { field: 'ground.points[1].lat' }],
+    ['ground longitude out of range', calibrated((p) => (p[0]!.lon = -181)), { field: 'ground.points[0].lon' }],
+    ['ground pixel not a number', calibrated((p) => (p[3]!.pixel[1] = 'bottom')), { field: 'ground.points[3].pixel[1]' }],
+    ['ground pixel not a pair', calibrated((p) => (p[0]!.pixel = [10])), { field: 'ground.points[0].pixel' }],
+    ['ground pixel wider than the analysed frame', calibrated((p) => (p[1]!.pixel[0] = 1500)), { field: 'ground.points[1].pixel[0]', text: /1280 wide: analysis\.width/ }],
+    ['typo in a ground point', calibrated((p) => ((p[0] as Record<string, unknown>).latitude = 31.2)), { field: 'ground.points[0].latitude' }],
+    ['ground points on one line', calibrated((p) => (p[1]!.pixel = [((p[0]!.pixel[0] as number) + (p[2]!.pixel[0] as number)) / 2, ((p[0]!.pixel[1] as number) + (p[2]!.pixel[1] as number)) / 2])), { field: 'ground.points', text: /no three on one line: points 0, 1 and 2 are on one line in the picture/ }],
+    ['a ground point far from the others', calibrated((p) => (p[3]!.lon += 0.01)), { field: 'ground.points[3]', text: /check its lat\/lon/ }],
   ];
 
   for (const [name, mutate, want] of cases) {

@@ -14,15 +14,19 @@ import { watchCamera, type CameraWatch } from '../../pipeline/cameras/camera-wat
 import { queueDetector } from '../../pipeline/cameras/detector-queue.ts';
 import type { ViolationWarning } from '../../pipeline/cameras/violation-sink.ts';
 import type { Detector } from '../../pipeline/detect/detector.ts';
+import { distanceM, obliqueOffset, offsetLatLon } from '../../pipeline/survey/georeference.ts';
 import { captureLogger } from '../support/capture-logger.ts';
 import { startRtspServer, stillVideo, type TestRtspServer } from '../support/rtsp-server.ts';
 import { samplePath } from '../support/samples.ts';
+import { BAY_CORNERS, marks, STREET_CAMERA, type StreetCamera } from '../support/street-camera.ts';
 import { until } from '../support/until.ts';
 
 let dir: string;
 let server: TestRtspServer;
 let detector: Detector;
 let watch: CameraWatch | undefined;
+/** As if dog.jpg were taken 6 m up a pole looking 25° down the street: the marks its ground calibration would have. */
+const pole: StreetCamera = { ...STREET_CAMERA, pitchDeg: -25, focalLengthPx: 600, width: 768, height: 576 };
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'parked-'));
@@ -50,6 +54,8 @@ it('raises one illegal_parking for the parked truck, and no second one after the
       url: server.url('kerb', 'admin:s3cret'),
       analysis: { fps: 4, width: 768, rtspTransport: 'udp', stallSeconds: 3, fullPassSeconds: 3 },
       rules: { illegal_parking: { dwellSeconds: 10, warnAfterSeconds: 5 } },
+      location: { lat: pole.lat, lon: pole.lon },
+      ground: { points: marks(pole, BAY_CORNERS) },
       // The truck stands at x 459-691, y 75-170 of 768x576: its bottom centre is (0.75, 0.29).
       zones: [{ id: 'far-kerb', kind: 'no_parking', polygon: [[0.65, 0.15], [0.95, 0.15], [0.95, 0.4], [0.65, 0.4]] }],
     },
@@ -89,6 +95,12 @@ it('raises one illegal_parking for the parked truck, and no second one after the
     expect(y2).toBeLessThan(200);
     expect((v.observedAt.getTime() - v.startedAt!.getTime()) / 1000).toBeGreaterThanOrEqual(10);
     expect(v.evidenceFrames).toHaveLength(2);
+    // Placed where its box's bottom centre meets the road, as the pole camera would see it there (about 24 m away).
+    const poseOfPole = { lat: pole.lat, lon: pole.lon, heightM: pole.heightM, pitchDeg: pole.pitchDeg, yawDeg: pole.yawDeg, focalLengthPx: pole.focalLengthPx, imageWidth: 768, imageHeight: 576 };
+    const [east, north] = obliqueOffset(poseOfPole, (x1 + x2) / 2, y2)!;
+    expect(v.placedOnGround).toBe(true);
+    expect(distanceM(v.location!, offsetLatLon(pole.lat, pole.lon, east, north))).toBeLessThan(0.05);
+    expect(v.location!.accuracyM).toBeLessThan(10);
     // The first frame shows the truck where it stood when its clock started; the second confirms it.
     expect(v.evidenceFrames[0]!.capturedAt).toEqual(v.startedAt);
     expect(v.evidenceFrames[0]!.capturedAt.getTime()).toBeLessThan(v.evidenceFrames[1]!.capturedAt.getTime());

@@ -3,8 +3,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Violation } from '../../contracts/types.ts';
+import { CAMERA_POSITION_ACCURACY_M, placeSighting } from '../../pipeline/cameras/camera-watch.ts';
+import { fitGroundPlane } from '../../pipeline/cameras/ground-plane.ts';
 import { createDedupe } from '../../pipeline/dedupe/dedupe.ts';
+import { DEFAULT_DEDUPE } from '../../pipeline/dedupe/settings.ts';
+import { distanceM } from '../../pipeline/survey/georeference.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { CLICK_NOISE, marks, pixelOf, roadPoint, SIX_MARKS, STREET_CAMERA as cam } from '../support/street-camera.ts';
 
 const t0 = Date.parse('2026-03-02T02:00:00Z');
 const at = (minutes: number) => new Date(t0 + minutes * 60_000);
@@ -94,6 +99,54 @@ describe('dedupe', () => {
     const d = createDedupe(a, { prefix: 't5' });
     const v = survey(500);
     expect(await d.keyFor(v)).toBe(await d.keyFor(v));
+  });
+
+  describe('a street camera and a drone seeing the same parked car', () => {
+    // The drone places the car's middle, 22 m ahead of the camera and 3.5 m right, by the kerb; the
+    // camera's box stands on the car's near end, 2 m closer.
+    const carMiddle = roadPoint(cam, 22, 3.5);
+    const [x, y] = pixelOf(cam, roadPoint(cam, 20, 3.5))!;
+    const box: Violation['box'] = [x - 70, y - 60, x + 70, y];
+    const pole = { lat: cam.lat, lon: cam.lon };
+    const drone = (type: Violation['type'], where: { lat: number; lon: number }): Violation => ({
+      type, sourceId: 'survey-3', observedAt: at(0), box: [0, 0, 10, 10], score: 0.7, evidenceFrames: [],
+      location: { ...where, accuracyM: 3 }, attributes: { image: 'sha-of-DJI_0042' },
+    });
+    const seen = (type: Violation['type'], place: Pick<Violation, 'location' | 'placedOnGround'>): Violation =>
+      camera({ type, sourceId: 'cam-kerb', zoneId: 'kerb', trackId: 3, observedAt: at(4), box, ...place });
+
+    it('folds a calibrated camera\'s sighting into the drone\'s case', async () => {
+      const d = createDedupe(a, { prefix: 'ground-1' });
+      const fromAir = await d.keyFor(drone('illegal_parking', carMiddle));
+      const place = placeSighting(box, fitGroundPlane(marks(cam, SIX_MARKS, CLICK_NOISE)), pole);
+      expect(place.placedOnGround).toBe(true);
+      expect(place.location!.accuracyM).toBeLessThanOrEqual(DEFAULT_DEDUPE.illegal_parking.radiusM);
+      expect(distanceM(place.location!, carMiddle)).toBeLessThan(3);
+      expect(await d.keyFor(seen('illegal_parking', place))).toBe(fromAir);
+      // The camera's next sighting of the car, a box that barely moved, stays in that case.
+      expect(await d.keyFor({ ...seen('illegal_parking', place), observedAt: at(9), box: [box[0] + 2, box[1], box[2] + 2, box[3]] })).toBe(fromAir);
+    });
+
+    it('keeps an uncalibrated camera\'s sighting, placed at its pole, out of the drone\'s case', async () => {
+      const d = createDedupe(a, { prefix: 'ground-2' });
+      const fromAir = await d.keyFor(drone('illegal_parking', carMiddle));
+      const place = placeSighting(box, undefined, pole);
+      expect(place).toEqual({ location: { ...pole, accuracyM: CAMERA_POSITION_ACCURACY_M } });
+      expect(await d.keyFor(seen('illegal_parking', place))).not.toBe(fromAir);
+    });
+
+    it('keeps it out even where the type\'s radius is as wide as the camera position is vague (muck trucks, 50 m)', async () => {
+      expect(DEFAULT_DEDUPE.uncovered_muck_truck.radiusM).toBeGreaterThanOrEqual(CAMERA_POSITION_ACCURACY_M);
+      const d = createDedupe(a, { prefix: 'ground-3' });
+      const fromAir = await d.keyFor(drone('uncovered_muck_truck', roadPoint(cam, 20, 0)));
+      expect(await d.keyFor(seen('uncovered_muck_truck', placeSighting(box, undefined, pole)))).not.toBe(fromAir);
+    });
+
+    it('places a box the calibration cannot reach at the pole', () => {
+      const plane = fitGroundPlane(marks(cam, SIX_MARKS));
+      expect(placeSighting([600, 20, 680, 90], plane, pole)).toEqual({ location: { ...pole, accuracyM: CAMERA_POSITION_ACCURACY_M } }); // the sky
+      expect(placeSighting([600, 20, 680, 90], plane, undefined)).toEqual({});
+    });
   });
 
   it('keeps working when Redis restarts and has forgotten its scripts', async () => {

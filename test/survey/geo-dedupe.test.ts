@@ -41,9 +41,10 @@ describe('geo dedupe of survey sightings', () => {
   it('joins a camera sighting with a precise ground position, not one placed at the camera', async () => {
     const d = createDedupe(client, { prefix: 'g2' });
     const fromAir = await d.keyFor(air(100, 'img-x'));
+    // Placed on the ground by the camera's calibration at 4 m; at the camera's own position, ±50 m.
     const camera = (accuracyM: number, box: Violation['box'], minutes = 5): Violation => ({
       type: 'illegal_parking', sourceId: 'cam-1', zoneId: 'z', trackId: 7, observedAt: new Date(t0.getTime() + minutes * 60_000), box, score: 0.7,
-      evidenceFrames: [], location: { ...place(102), accuracyM },
+      evidenceFrames: [], location: { ...place(102), accuracyM }, ...(accuracyM < 50 ? { placedOnGround: true } : {}),
     });
     expect(await d.keyFor(camera(4, [0, 0, 100, 100]))).toBe(fromAir);
     // The camera's later sightings of the same car keep that key (its own index was renamed).

@@ -222,6 +222,8 @@ describe('survey worker', () => {
     const seen = (accuracyM: number, trackId: number, box: Violation['box']): Violation => ({
       type: 'illegal_parking', sourceId: 'cam-gate', zoneId: 'gate', trackId, observedAt: frame.capturedAt, box, score: 0.7,
       location: { lat: where.lat, lon: where.lon + 0.00001, accuracyM }, evidenceFrames: [frame], label: 'car', modelId: 'nanodet-coco-416',
+      // Precise positions come from the camera's ground calibration; ±50 m is where the camera stands.
+      ...(accuracyM < 50 ? { placedOnGround: true } : {}),
     });
     const precise = await (await import('../../pipeline/cases/report-violation.ts')).reportViolation(seen(3, 1, [4, 10, 28, 30]), reporter.deps);
     expect(precise.dedupeKey).toBe(a.images[0].violations[0].dedupeKey);
