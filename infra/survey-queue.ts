@@ -31,6 +31,8 @@ export interface SurveyQueue {
    * job already waiting or running is left alone, and a job Redis no longer has is added again.
    */
   requeue(job: SurveyImageJob): Promise<'retried' | 'pending' | 'added'>;
+  /** The images of a survey that workers hold right now (their jobs are active). */
+  analysing(surveyId: string): Promise<Set<string>>;
   queue: Queue<SurveyImageJob>;
   close(): Promise<void>;
 }
@@ -68,6 +70,11 @@ export function createSurveyQueue(settings: SurveyQueueSettings): SurveyQueue {
       // Same job id as an upload's: adding it is still a no-op if another requeue got there first.
       await enqueue(job);
       return 'added';
+    },
+    async analysing(surveyId) {
+      // Active jobs are few (one per worker slot), so reading them all is cheap.
+      const active = await queue.getActive();
+      return new Set(active.filter((j) => j?.data?.surveyId === surveyId).map((j) => j.data.sha256));
     },
     async close() {
       await queue.close();

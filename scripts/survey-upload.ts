@@ -92,7 +92,7 @@ if (values['retry-failed']) {
 
 type Report = {
   id: string; name: string;
-  progress: { images: number; queued: number; done: number; failed: number; complete: boolean };
+  progress: { images: number; queued: number; analysing?: number; done: number; failed: number; complete: boolean };
   failed: Array<{ fileName: string; error: string }>;
   cases: { found: number; byType: Record<string, number>; violationsReported: number; awaitingDelivery: number };
   detector: { statement: string };
@@ -110,7 +110,9 @@ const waitSeconds = Number(values.wait);
 const deadline = Date.now() + waitSeconds * 1000;
 let report = await api<Report>('GET', `/v1/surveys/${surveyId}`);
 while (waitSeconds > 0 && (!report.progress.complete || report.cases.awaitingDelivery > 0) && Date.now() < deadline) {
-  process.stderr.write(`\ranalysing: ${report.progress.done} done, ${report.progress.failed} failed, ${report.progress.queued} queued; ${report.cases.awaitingDelivery} cases on their way   `);
+  const p = report.progress;
+  const now = p.analysing !== undefined ? ` (${p.analysing} being analysed)` : '';
+  process.stderr.write(`\ranalysing: ${p.done} done, ${p.failed} failed, ${p.queued} queued${now}; ${report.cases.awaitingDelivery} cases on their way   `);
   await new Promise((r) => setTimeout(r, 1000));
   report = await api<Report>('GET', `/v1/surveys/${surveyId}`);
 }

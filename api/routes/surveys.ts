@@ -92,7 +92,7 @@ export async function surveysRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const survey = await getSurvey(app.db, request.params.id);
       if (!survey) return reply.code(404).send({ error: 'not_found', message: `survey ${request.params.id} does not exist` });
-      return surveyReport(app.db, survey, request.query.images !== false);
+      return surveyReport(app.db, survey, request.query.images !== false, queue ? (id) => queue.analysing(id) : undefined);
     },
   );
 

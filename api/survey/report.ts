@@ -6,7 +6,11 @@ import type { Db } from '../store/db.ts';
 import { casesOfObservations, listImages, type SurveyImageRecord, type SurveyRecord } from './store.ts';
 
 export interface SurveyReport extends SurveyRecord {
-  progress: { images: number; queued: number; done: number; failed: number; complete: boolean };
+  /**
+   * queued counts every image waiting for a result; `analysing` is how many of those a survey worker
+   * holds right now (from the queue; absent when the API has no queue to ask).
+   */
+  progress: { images: number; queued: number; analysing?: number; done: number; failed: number; complete: boolean };
   failed: Array<{ sha256: string; fileName: string; error: string }>;
   cases: {
     /** Distinct cases in the store holding this survey's sightings (merged ones included). */
@@ -43,8 +47,13 @@ function imageView(i: SurveyImageRecord) {
   };
 }
 
-export async function surveyReport(db: Db, survey: SurveyRecord, withImages: boolean): Promise<SurveyReport> {
+/** The images of a survey a worker is analysing now (by sha256), or undefined when that cannot be known. */
+export type AnalysingNow = (surveyId: string) => Promise<Set<string> | undefined>;
+
+export async function surveyReport(db: Db, survey: SurveyRecord, withImages: boolean, analysingNow?: AnalysingNow): Promise<SurveyReport> {
   const images = await listImages(db, survey.id);
+  // A queue that does not answer leaves the report as the store has it, without the live part.
+  const analysing = await analysingNow?.(survey.id).catch(() => undefined);
   const count = (s: string) => images.filter((i) => i.status === s).length;
   const results = images.map((i) => i.result).filter((r): r is SurveyImageResult => r !== undefined);
   const observationIds = results.flatMap((r) => (r.violations ?? []).map((v) => v.observationId));
@@ -59,7 +68,14 @@ export async function surveyReport(db: Db, survey: SurveyRecord, withImages: boo
   const waiting = { statement: 'no image has been analysed yet: the survey worker names its detector with the first result' };
   return {
     ...survey,
-    progress: { images: images.length, queued: count('queued'), done: count('done'), failed: count('failed'), complete: images.length > 0 && count('queued') === 0 },
+    progress: {
+      images: images.length,
+      queued: count('queued'),
+      ...(analysing ? { analysing: images.filter((i) => i.status === 'queued' && analysing.has(i.sha256)).length } : {}),
+      done: count('done'),
+      failed: count('failed'),
+      complete: images.length > 0 && count('queued') === 0,
+    },
     failed: images.filter((i) => i.status === 'failed').map((i) => ({ sha256: i.sha256, fileName: i.fileName, error: i.error ?? 'unknown error' })),
     cases: { found: cases.length, byType, ids: cases.map((c) => c.id), violationsReported: observationIds.length, awaitingDelivery: observationIds.length - delivered },
     detector: latest?.detector ?? waiting,
@@ -70,6 +86,6 @@ export async function surveyReport(db: Db, survey: SurveyRecord, withImages: boo
       telemetryRead: results.filter((r) => r.telemetry?.read).length,
       telemetryAbsent: results.filter((r) => r.telemetry && !r.telemetry.read).length,
     },
-    ...(withImages ? { images: images.map(imageView) } : {}),
+    ...(withImages ? { images: images.map((i) => ({ ...imageView(i), ...(analysing?.has(i.sha256) && i.status === 'queued' ? { analysing: true } : {}) })) } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // The survey API at the edge: creating a survey, uploading good and bad files (each refusal names
 // the file and the problem), the same image twice stored and queued once, roles, and the report
 // before and after a worker's result.
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,7 +113,7 @@ describe('survey upload API', () => {
 
   it('reports progress, and says no detector has run before any result', async () => {
     const before = (await api.app.inject({ method: 'GET', url: `/v1/surveys/${surveyId}`, headers: api.headers('reviewer') })).json();
-    expect(before.progress).toMatchObject({ images: 3, queued: 3, done: 0, failed: 0, complete: false });
+    expect(before.progress).toMatchObject({ images: 3, queued: 3, analysing: 0, done: 0, failed: 0, complete: false });
     expect(before.detector.statement).toMatch(/no image has been analysed yet/);
 
     const [first, second] = (await api.app.inject({ method: 'GET', url: `/v1/surveys/${surveyId}/images`, headers: api.headers('operator') })).json().items;
@@ -138,5 +138,36 @@ describe('survey upload API', () => {
     expect(after.detector.statement).toContain('NOT an aerial model');
     const img = after.images.find((i: { sha256: string }) => i.sha256 === first.sha256);
     expect(img.detections[0].location).toEqual({ lat: 31.23, lon: 121.47, accuracyM: 3.2 });
+  });
+
+  it('tells the images a worker holds now from those still waiting', async () => {
+    // A BullMQ worker that takes one job and holds it until told: a survey worker mid-analysis
+    // (the analysis itself is not what is under test here; the API's view of the queue is).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let taken!: (sha256: string) => void;
+    const took = new Promise<string>((r) => (taken = r));
+    const images = (await api.app.inject({ url: `/v1/surveys/${surveyId}/images`, headers: api.headers('operator') })).json().items;
+    const waiting = images.find((i: { status: string }) => i.status === 'queued').sha256;
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    // The images that already have a result pass straight through; the one still queued is held.
+    const worker = new Worker<{ sha256: string }>(QUEUES.surveyImages, async (job) => {
+      if (job.data.sha256 !== waiting) return;
+      taken(job.data.sha256);
+      await held;
+    }, { connection, prefix: PREFIX, concurrency: 1 });
+    try {
+      const sha256 = await took;
+      const report = (await api.app.inject({ url: `/v1/surveys/${surveyId}`, headers: api.headers('operator') })).json();
+      expect(report.progress).toMatchObject({ queued: 1, analysing: 1 });
+      expect(sha256).toBe(waiting);
+      expect(report.images.filter((i: { analysing?: boolean }) => i.analysing).map((i: { sha256: string }) => i.sha256)).toEqual([waiting]);
+    } finally {
+      release();
+      await worker.close();
+      connection.disconnect();
+    }
+    const after = (await api.app.inject({ url: `/v1/surveys/${surveyId}`, headers: api.headers('operator') })).json();
+    expect(after.progress.analysing).toBe(0);
   });
 });
