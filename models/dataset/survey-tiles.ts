@@ -162,66 +162,50 @@ export async function writeSurveyTiles(
   const splitKey = surveySplitKey(image);
   const split = splitOf(splitKey, ctx.valFraction);
   const source = { kind: 'survey' as const, id: sourceIdOf(image.surveyId) };
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
   const tiles: ExportedSurveyTile[] = [];
-  const keptSomewhere = new Set<number>();
-  const plan = surveyTilesOf(image.width, image.height, ctx.tileSize);
-  for (const tile of plan) {
-    const { boxes, kept, partial } = tileBoxes(image.boxes, tile);
-    for (const i of kept) keptSomewhere.add(i);
-    const base = `s${image.surveyId}-${image.sha256.slice(0, 12)}-x${tile.x}-y${tile.y}`;
-    const jpeg = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-      .extract({ left: tile.x, top: tile.y, width: tile.width, height: tile.height })
-      .jpeg({ quality: 95 })
-      .toBuffer();
-    const lines = boxes.map((b) => yoloLine(ctx.classOf.get(b.label)!, b.box, tile.width, tile.height)).filter((l): l is string => l !== null);
+  /** Writes one training image and its label file, and records it. */
+  const write = async (name: string, jpeg: Buffer, size: { width: number; height: number }, entry: Pick<ExportedSurveyTile, 'view' | 'tile' | 'scale' | 'boxes' | 'partial'>) => {
+    const lines = entry.boxes.map((b) => yoloLine(ctx.classOf.get(b.label)!, b.box, size.width, size.height)).filter((l): l is string => l !== null);
+    const base = `s${image.surveyId}-${image.sha256.slice(0, 12)}-${name}`;
     await writeFile(path.join(ctx.stage, 'images', split, `${base}.jpg`), jpeg);
     await writeFile(path.join(ctx.stage, 'labels', split, `${base}.txt`), lines.length ? `${lines.join('\n')}\n` : '');
     tiles.push({
-      view: 'tile',
+      view: entry.view,
       file: `images/${split}/${base}.jpg`,
       split,
       surveyId: image.surveyId,
       surveyName: image.surveyName,
       sha256: image.sha256,
       fileName: image.fileName,
-      tile,
-      scale: 1,
-      boxes,
-      partial,
+      tile: entry.tile,
+      scale: entry.scale,
+      boxes: entry.boxes,
+      partial: entry.partial,
       correctionId: image.correction.id,
       splitKey,
-      decision: boxes.length > 0 ? 'positive' : 'negative',
+      decision: entry.boxes.length > 0 ? 'positive' : 'negative',
       source,
     });
+  };
+  const keptSomewhere = new Set<number>();
+  const plan = surveyTilesOf(image.width, image.height, ctx.tileSize);
+  for (const tile of plan) {
+    const { boxes, kept, partial } = tileBoxes(image.boxes, tile);
+    for (const i of kept) keptSomewhere.add(i);
+    const jpeg = await sharp(data, raw).extract({ left: tile.x, top: tile.y, width: tile.width, height: tile.height }).jpeg({ quality: 95 }).toBuffer();
+    await write(`x${tile.x}-y${tile.y}`, jpeg, tile, { view: 'tile', tile, scale: 1, boxes, partial });
   }
   if (plan.length > 1) {
     // The whole-image pass's view: fitted inside one tile, as the worker resizes it for the model.
     const scale = Math.min(ctx.tileSize / image.width, ctx.tileSize / image.height);
     const width = Math.max(1, Math.round(image.width * scale));
     const height = Math.max(1, Math.round(image.height * scale));
-    const jpeg = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).resize(width, height, { fit: 'fill' }).jpeg({ quality: 95 }).toBuffer();
-    const boxes = image.boxes.map((b) => ({ ...b, box: b.box.map((v, i) => round1(Math.min(v * (i % 2 === 0 ? width / image.width : height / image.height), i % 2 === 0 ? width : height))) as Box }));
-    const lines = boxes.map((b) => yoloLine(ctx.classOf.get(b.label)!, b.box, width, height)).filter((l): l is string => l !== null);
-    const base = `s${image.surveyId}-${image.sha256.slice(0, 12)}-whole`;
-    await writeFile(path.join(ctx.stage, 'images', split, `${base}.jpg`), jpeg);
-    await writeFile(path.join(ctx.stage, 'labels', split, `${base}.txt`), lines.length ? `${lines.join('\n')}\n` : '');
-    tiles.push({
-      view: 'whole',
-      file: `images/${split}/${base}.jpg`,
-      split,
-      surveyId: image.surveyId,
-      surveyName: image.surveyName,
-      sha256: image.sha256,
-      fileName: image.fileName,
-      tile: { x: 0, y: 0, width: image.width, height: image.height },
-      scale: width / image.width,
-      boxes,
-      partial: 0,
-      correctionId: image.correction.id,
-      splitKey,
-      decision: boxes.length > 0 ? 'positive' : 'negative',
-      source,
-    });
+    const jpeg = await sharp(data, raw).resize(width, height, { fit: 'fill' }).jpeg({ quality: 95 }).toBuffer();
+    const sx = width / image.width;
+    const sy = height / image.height;
+    const boxes = image.boxes.map((b) => ({ ...b, box: [round1(b.box[0] * sx), round1(b.box[1] * sy), round1(Math.min(b.box[2] * sx, width)), round1(Math.min(b.box[3] * sy, height))] as Box }));
+    await write('whole', jpeg, { width, height }, { view: 'whole', tile: { x: 0, y: 0, width: image.width, height: image.height }, scale: sx, boxes, partial: 0 });
   }
   return { tiles, boxesInNoTile: image.boxes.filter((_, i) => !keptSomewhere.has(i)) };
 }

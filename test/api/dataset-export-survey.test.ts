@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { exportDataset, httpTransport, type ExportedImage, type ExportedSurveyTile } from '../../models/dataset/export.ts';
 import { planTiles } from '../../pipeline/survey/tiles.ts';
+import { datasetFiles } from '../support/dataset-files.ts';
 import { observation, startTestApi, storedEvidence, type TestApi } from '../support/api.ts';
 import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
@@ -324,15 +325,7 @@ describe('dataset export of reviewed survey images, as tiles', () => {
     it('is the same whatever the page size', async () => {
       const again = path.join(tmp, 'ds-pages');
       await exportDataset(httpTransport(base, api.keys.admin), { since: new Date('2026-02-28T16:00:00Z'), out: again, pageSize: 1 });
-      const files = async (dir: string) => {
-        const all: Record<string, string> = {};
-        for (const sub of ['images/train', 'images/val', 'labels/train', 'labels/val']) {
-          for (const f of await readdir(path.join(dir, sub))) all[`${sub}/${f}`] = sha(await readFile(path.join(dir, sub, f)));
-        }
-        all['export.json'] = sha(await readFile(path.join(dir, 'export.json')));
-        return all;
-      };
-      expect(await files(again)).toEqual(await files(out));
+      expect(await datasetFiles(again)).toEqual(await datasetFiles(out));
     });
   });
 

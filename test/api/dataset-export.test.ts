@@ -15,6 +15,7 @@ import YAML from 'yaml';
 import type { Box, Violation } from '../../contracts/types.ts';
 import { exportDataset, httpTransport } from '../../models/dataset/export.ts';
 import { captureEvidence } from '../../pipeline/evidence/capture.ts';
+import { datasetFiles } from '../support/dataset-files.ts';
 import { observation, startTestApi, type TestApi } from '../support/api.ts';
 import { frameFromSample } from '../support/frames.ts';
 import { freePort } from '../support/ports.ts';
@@ -256,15 +257,7 @@ describe('box corrections and the dataset export', () => {
     it('is deterministic: a second export of the same reviews has the same files', async () => {
       const again = path.join(tmp, 'ds-again');
       await exportDataset(httpTransport(base, api.keys.admin), { since: new Date('2026-02-28T16:00:00Z'), out: again, pageSize: 1 });
-      const files = async (dir: string) => {
-        const all: Record<string, string> = {};
-        for (const sub of ['images/train', 'images/val', 'labels/train', 'labels/val']) {
-          for (const f of await readdir(path.join(dir, sub))) all[`${sub}/${f}`] = sha(await readFile(path.join(dir, sub, f)));
-        }
-        all['export.json'] = sha(await readFile(path.join(dir, 'export.json')));
-        return all;
-      };
-      expect(await files(again)).toEqual(await files(out));
+      expect(await datasetFiles(again)).toEqual(await datasetFiles(out));
       expect((await readFile(path.join(again, 'data.yaml'), 'utf8')).replace(again, 'X')).toBe((await readFile(path.join(out, 'data.yaml'), 'utf8')).replace(out, 'X'));
     });
 

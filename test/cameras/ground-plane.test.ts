@@ -20,8 +20,7 @@ describe('the synthetic street camera', () => {
     for (const [ahead, right] of CHECKS) {
       const point = roadPoint(cam, ahead, right);
       const [x, y] = pixelOf(cam, point)!;
-      const pose = { lat: cam.lat, lon: cam.lon, heightM: cam.heightM, pitchDeg: cam.pitchDeg, yawDeg: cam.yawDeg, focalLengthPx: cam.focalLengthPx, imageWidth: cam.width, imageHeight: cam.height };
-      const [east, north] = obliqueOffset(pose, x, y)!;
+      const [east, north] = obliqueOffset(cam, x, y)!;
       expect(distanceM(offsetLatLon(cam.lat, cam.lon, east, north), point)).toBeLessThan(1e-6);
     }
   });
@@ -66,7 +65,7 @@ describe('fitGroundPlane', () => {
   it('refuses pixels at or above the horizon and beyond the marks\' reach', () => {
     const plane = fitGroundPlane(marks(cam, SIX_MARKS));
     // The horizon is focal × tan(pitch) above the image centre: y = 360 - 1000 × tan 12° ≈ 147.4.
-    const horizonY = cam.height / 2 - cam.focalLengthPx * Math.tan((-cam.pitchDeg * Math.PI) / 180);
+    const horizonY = cam.imageHeight / 2 - cam.focalLengthPx * Math.tan((-cam.pitchDeg * Math.PI) / 180);
     expect(plane.groundOf([640, horizonY - 50])).toBeUndefined(); // sky: maps behind the camera
     expect(plane.groundOf([640, horizonY])).toBeUndefined();
     expect(plane.groundOf([640, horizonY + 3])).toBeUndefined(); // on the road, but about a kilometre away

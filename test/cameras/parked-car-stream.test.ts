@@ -26,7 +26,7 @@ let server: TestRtspServer;
 let detector: Detector;
 let watch: CameraWatch | undefined;
 /** As if dog.jpg were taken 6 m up a pole looking 25° down the street: the marks its ground calibration would have. */
-const pole: StreetCamera = { ...STREET_CAMERA, pitchDeg: -25, focalLengthPx: 600, width: 768, height: 576 };
+const pole: StreetCamera = { ...STREET_CAMERA, pitchDeg: -25, focalLengthPx: 600, imageWidth: 768, imageHeight: 576 };
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'parked-'));
@@ -96,8 +96,7 @@ it('raises one illegal_parking for the parked truck, and no second one after the
     expect((v.observedAt.getTime() - v.startedAt!.getTime()) / 1000).toBeGreaterThanOrEqual(10);
     expect(v.evidenceFrames).toHaveLength(2);
     // Placed where its box's bottom centre meets the road, as the pole camera would see it there (about 24 m away).
-    const poseOfPole = { lat: pole.lat, lon: pole.lon, heightM: pole.heightM, pitchDeg: pole.pitchDeg, yawDeg: pole.yawDeg, focalLengthPx: pole.focalLengthPx, imageWidth: 768, imageHeight: 576 };
-    const [east, north] = obliqueOffset(poseOfPole, (x1 + x2) / 2, y2)!;
+    const [east, north] = obliqueOffset(pole, (x1 + x2) / 2, y2)!;
     expect(v.placedOnGround).toBe(true);
     expect(distanceM(v.location!, offsetLatLon(pole.lat, pole.lon, east, north))).toBeLessThan(0.05);
     expect(v.location!.accuracyM).toBeLessThan(10);

@@ -2,26 +2,15 @@
 // (metres ahead of and right of the camera, or lat/lon) into the pixels a real camera would show
 // them at, so calibration marks and cars can be made with known answers.
 import type { GroundCalibrationPoint } from '../../contracts/camera.ts';
-import { eastNorthOf, offsetLatLon } from '../../pipeline/survey/georeference.ts';
+import { eastNorthOf, offsetLatLon, type CameraPose } from '../../pipeline/survey/georeference.ts';
 
 const DEG = Math.PI / 180;
 
-export interface StreetCamera {
-  /** Where the camera's pole stands. */
-  lat: number;
-  lon: number;
-  heightM: number;
-  /** Below the horizon is negative. */
-  pitchDeg: number;
-  /** View direction, clockwise from north. */
-  yawDeg: number;
-  focalLengthPx: number;
-  width: number;
-  height: number;
-}
+/** The pose georeference.ts uses for oblique drone photos: the same pinhole model, on a pole. */
+export type StreetCamera = CameraPose;
 
 /** 6 m up a pole near People's Square, looking north-north-east 12° down, 1280x720 at 1000 px focal length. */
-export const STREET_CAMERA: StreetCamera = { lat: 31.23, lon: 121.47, heightM: 6, pitchDeg: -12, yawDeg: 30, focalLengthPx: 1000, width: 1280, height: 720 };
+export const STREET_CAMERA: StreetCamera = { lat: 31.23, lon: 121.47, heightM: 6, pitchDeg: -12, yawDeg: 30, focalLengthPx: 1000, imageWidth: 1280, imageHeight: 720 };
 
 /** The map position `aheadM` along the view direction and `rightM` to its right, on the ground. */
 export function roadPoint(cam: StreetCamera, aheadM: number, rightM: number): { lat: number; lon: number } {
@@ -43,7 +32,7 @@ export function pixelOf(cam: StreetCamera, point: { lat: number; lon: number }):
   const dot = (a: number[]) => a[0]! * d[0]! + a[1]! * d[1]! + a[2]! * d[2]!;
   const depth = dot(f);
   if (depth <= 0) return undefined;
-  return [cam.width / 2 + (cam.focalLengthPx * dot(r)) / depth, cam.height / 2 - (cam.focalLengthPx * dot(u)) / depth];
+  return [cam.imageWidth / 2 + (cam.focalLengthPx * dot(r)) / depth, cam.imageHeight / 2 - (cam.focalLengthPx * dot(u)) / depth];
 }
 
 /** Calibration marks at these road positions, their pixels moved by `noisePx` (one [dx, dy] per mark) as a person's clicks would be. */
