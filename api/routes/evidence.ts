@@ -3,8 +3,8 @@
 // counted, because evidence a court cannot trust is worse than none. Browsers reach this route
 // through signed links from the case detail; API clients with a key may call it directly.
 import type { FastifyInstance } from 'fastify';
-import { sha256Hex } from '../../infra/object-store.ts';
 import { findEvidence } from '../case/query.ts';
+import { readVerified, sendImmutable } from '../evidence/verified-object.ts';
 import { errorSchema, ROLES } from './schemas.ts';
 
 export async function evidenceRoutes(app: FastifyInstance): Promise<void> {
@@ -24,25 +24,19 @@ export async function evidenceRoutes(app: FastifyInstance): Promise<void> {
       const { sha256 } = request.params;
       const record = await findEvidence(app.db, sha256);
       if (!record) return reply.code(404).send({ error: 'not_found', message: `no case has evidence ${sha256}` });
-      const bytes = await app.objects.get(record.key);
-      if (!bytes) {
+      const read = await readVerified(app.objects, record.key, sha256);
+      if (read.status === 'missing') {
         app.metrics.evidenceServed.inc({ result: 'missing' });
         request.log.error({ caseId: record.caseId, sha256 }, 'evidence object missing from the object store');
         return reply.code(404).send({ error: 'evidence_missing', message: `evidence ${sha256} of case ${record.caseId} is missing from the object store` });
       }
-      const actual = sha256Hex(bytes);
-      if (actual !== sha256) {
+      if (read.status === 'hash_mismatch') {
         app.metrics.evidenceServed.inc({ result: 'hash_mismatch' });
-        request.log.error({ caseId: record.caseId, sha256, actual }, 'evidence does not match the hash recorded at capture');
+        request.log.error({ caseId: record.caseId, sha256, actual: read.actual }, 'evidence does not match the hash recorded at capture');
         return reply.code(500).send({ error: 'evidence_hash_mismatch', message: `evidence ${sha256} of case ${record.caseId} no longer matches its recorded sha256; not served` });
       }
       app.metrics.evidenceServed.inc({ result: 'ok' });
-      return reply
-        .header('content-type', record.contentType)
-        .header('cache-control', 'private, max-age=3600, immutable')
-        .header('etag', `"${sha256}"`)
-        .header('x-evidence-sha256', sha256)
-        .send(bytes);
+      return sendImmutable(reply.header('x-evidence-sha256', sha256), read.bytes, record.contentType, sha256);
     },
   );
 }

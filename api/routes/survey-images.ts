@@ -3,7 +3,7 @@
 // corrections, including on images that raised no case. `npm run dataset:export` reads the
 // reviewed images through GET /v1/export/reviewed-survey-images.
 import type { FastifyInstance } from 'fastify';
-import { sha256Hex } from '../../infra/object-store.ts';
+import { readVerified, sendImmutable } from '../evidence/verified-object.ts';
 import { CorrectionRefused, type CorrectionInput } from '../case/corrections.ts';
 import { addSurveyImageCorrection, latestSurveyImageCorrections, listReviewedSurveyImages, surveyImageBoxes, surveyImageCorrections } from '../survey/image-corrections.ts';
 import { getImage, getSurvey, listImages } from '../survey/store.ts';
@@ -110,21 +110,16 @@ export async function surveyImagesRoutes(app: FastifyInstance): Promise<void> {
       const { id, sha256 } = request.params;
       const image = await getImage(app.db, id, sha256);
       if (!image) return reply.code(404).send(notFound(id, sha256));
-      const bytes = await app.objects.get(image.key);
-      if (!bytes) {
+      const read = await readVerified(app.objects, image.key, sha256);
+      if (read.status === 'missing') {
         request.log.error({ survey: id, sha256 }, 'survey image missing from the object store');
         return reply.code(404).send({ error: 'image_missing', message: `image ${sha256} of survey ${id} is missing from the object store` });
       }
-      const actual = sha256Hex(bytes);
-      if (actual !== sha256) {
-        request.log.error({ survey: id, sha256, actual }, 'survey image does not match its sha256');
+      if (read.status === 'hash_mismatch') {
+        request.log.error({ survey: id, sha256, actual: read.actual }, 'survey image does not match its sha256');
         return reply.code(500).send({ error: 'image_hash_mismatch', message: `image ${sha256} of survey ${id} no longer matches its sha256; not served` });
       }
-      return reply
-        .header('content-type', image.contentType)
-        .header('cache-control', 'private, max-age=3600, immutable')
-        .header('etag', `"${sha256}"`)
-        .send(bytes);
+      return sendImmutable(reply, read.bytes, image.contentType, sha256);
     },
   );
 

@@ -10,7 +10,7 @@
 import type { Box } from '../../contracts/types.ts';
 import type { SurveyImageResult } from '../../contracts/survey.ts';
 import type { Actor } from '../case/actor.ts';
-import { checkedBoxes, CorrectionRefused, latestByImage, toCorrection, type Correction, type CorrectionInput, type EffectiveBoxes, type LabelledBox } from '../case/corrections.ts';
+import { checkedBoxes, CorrectionRefused, toCorrection, type Correction, type CorrectionInput, type EffectiveBoxes, type LabelledBox } from '../case/corrections.ts';
 import type { Db, Queryable } from '../store/db.ts';
 
 /** The detections the worker kept on an image, as boxes a reviewer starts from. */
@@ -44,10 +44,13 @@ export async function surveyImageCorrections(db: Queryable, surveyId: string, sh
   return rows.map(toCorrection);
 }
 
-/** The latest correction of each image of a survey, by sha256. */
+/** The latest correction of each image of a survey, by sha256 (the history stays in the store). */
 export async function latestSurveyImageCorrections(db: Queryable, surveyId: string): Promise<Map<string, Correction>> {
-  const bySubject = latestByImage(await surveyImageCorrections(db, surveyId));
-  return new Map([...bySubject.values()].map((c) => [c.sha256, c]));
+  const rows = await db.query(
+    'SELECT DISTINCT ON (evidence_sha256) * FROM box_corrections WHERE survey_id = $1 ORDER BY evidence_sha256, id DESC',
+    [Number(surveyId)],
+  );
+  return new Map(rows.map((r) => [r.evidence_sha256 as string, toCorrection(r)]));
 }
 
 export interface ReviewedSurveyImage {

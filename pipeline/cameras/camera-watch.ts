@@ -11,7 +11,8 @@ import { evaluateCameraRules, ruleSettingLabels, type CameraRuleSettings, type C
 import { ILLEGAL_PARKING_DEFAULTS } from '../rules/illegal-parking.ts';
 import type { RuleEvent } from '../rules/rule-types.ts';
 import { STREET_VENDING_DEFAULTS, VENDOR_LABELS } from '../rules/street-vending.ts';
-import { groundPoint } from '../rules/zones.ts';
+import { bottomCentre } from '../rules/zones.ts';
+import { reportedLocation } from '../survey/georeference.ts';
 import { createTracker, type TrackerOptions } from '../track/tracker.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
 import type { CameraMetrics } from './camera-metrics.ts';
@@ -304,12 +305,7 @@ export type SightingPlace = Pick<Violation, 'location' | 'placedOnGround'>;
  * reach, where the camera stands; nothing when the camera's position is not configured either.
  */
 export function placeSighting(box: Violation['box'], ground: GroundPlane | undefined, camera: CameraConfig['location']): SightingPlace {
-  const placed = ground?.groundOf(groundPoint(box, { width: 1, height: 1 }));
-  if (placed) return { location: { lat: round(placed.lat, 7), lon: round(placed.lon, 7), accuracyM: round(placed.accuracyM, 1) }, placedOnGround: true };
+  const placed = ground?.groundOf(bottomCentre(box));
+  if (placed) return { location: reportedLocation(placed), placedOnGround: true };
   return camera ? { location: { lat: camera.lat, lon: camera.lon, accuracyM: CAMERA_POSITION_ACCURACY_M } } : {};
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

@@ -13,7 +13,13 @@ export interface FrameSize {
 
 /** The point where the object meets the ground, in normalised image coordinates. */
 export function groundPoint(box: Box, size: FrameSize): [number, number] {
-  return [(box[0] + box[2]) / 2 / size.width, box[3] / size.height];
+  const [x, y] = bottomCentre(box);
+  return [x / size.width, y / size.height];
+}
+
+/** Where an object stands, in pixels: the middle of its box's bottom edge (tyres, a stall's legs). */
+export function bottomCentre(box: Box): [number, number] {
+  return [(box[0] + box[2]) / 2, box[3]];
 }
 
 /** Even-odd ray casting; a point exactly on an edge counts as inside, so a zone drawn along a kerb keeps the car that stands on it. */

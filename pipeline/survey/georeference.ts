@@ -61,6 +61,12 @@ export function cameraPose(t: Telemetry, focalLengthPx: number | undefined, widt
   return { lat: t.lat, lon: t.lon, heightM: t.relativeAltitudeM, pitchDeg: t.gimbalPitchDeg, yawDeg: yaw, focalLengthPx, imageWidth: width, imageHeight: height };
 }
 
+/** A position as the product reports it: lat/lon to about a centimetre, accuracy to 0.1 m. */
+export function reportedLocation(p: { lat: number; lon: number; accuracyM: number }): { lat: number; lon: number; accuracyM: number } {
+  const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+  return { lat: round(p.lat, 7), lon: round(p.lon, 7), accuracyM: round(p.accuracyM, 1) };
+}
+
 /** Ground point of pixel (x, y), or undefined when that pixel looks at or above the horizon. */
 export function pixelToGround(pose: CameraPose, x: number, y: number, errors: ErrorBudget = DEFAULT_ERRORS): GroundPoint | undefined {
   const offset = isNadir(pose.pitchDeg) ? nadirOffset(pose, x, y) : obliqueOffset(pose, x, y);

@@ -11,7 +11,7 @@ import { checkImage, DEFAULT_MAX_PIXELS, ImageInputError } from '../detect/image
 import { constructionFromAir, isLocated, parkingFromAir, vendingFromAir, type AirViolation } from './air-rules.ts';
 import { detectorStatement, planAirAnalysis } from './air-analysis.ts';
 import { captureTime } from './capture-time.ts';
-import { cameraPose, DEFAULT_ERRORS, type ErrorBudget } from './georeference.ts';
+import { cameraPose, DEFAULT_ERRORS, reportedLocation, type ErrorBudget } from './georeference.ts';
 import { groundPointOf } from './ground-points.ts';
 import { whyDropped, type LabelAllowList } from './label-allow-list.ts';
 import { readTelemetry } from './telemetry.ts';
@@ -96,7 +96,7 @@ export async function analyseSurveyImage(bytes: Buffer, image: { sha256: string;
     if (typeof pose !== 'string') {
       const { anchor, point } = groundPointOf(d.box, pose, errors);
       out.anchor = anchor;
-      if (point) out.location = { lat: round(point.lat, 7), lon: round(point.lon, 7), accuracyM: round(point.accuracyM, 1) };
+      if (point) out.location = reportedLocation(point);
     }
     return out;
   });
