@@ -7,9 +7,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY .npmrc package.json package-lock.json ./
+COPY package.json package-lock.json ./
 # Runtime dependencies only (tsx runs the TypeScript; test tools stay out of the image).
-RUN npm ci --omit=dev --no-audit --no-fund
+# ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install script would download GPU binaries from
+# outside; the CPU binaries ship inside the npm package (an environment variable, so npm never warns).
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund
 
 COPY contracts ./contracts
 COPY infra ./infra

@@ -2,11 +2,14 @@
 // key cache: nothing global, so a test can run several side by side and a process can restart one.
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { scrubbingLogOptions } from '../infra/log-scrub.ts';
 import { openObjectStore, type ObjectStore } from '../infra/object-store.ts';
 import { authPlugin } from './auth/plugin.ts';
 import { createKey, hasAnyKey, KeyVerifier } from './auth/keys.ts';
 import type { ApiConfig } from './config.ts';
 import { installErrorHandler } from './errors.ts';
+import { securityHeaders } from './security-headers.ts';
+import { installInputGuard, storableDateTimeFormat } from './input-guard.ts';
 import { UrlSigner } from './evidence/signed-url.ts';
 import { createMetrics, type ApiMetrics } from './metrics.ts';
 import { camerasRoutes } from './routes/cameras.ts';
@@ -15,6 +18,7 @@ import { casesRoutes } from './routes/cases.ts';
 import { docsPlugin } from './routes/docs.ts';
 import { evidenceRoutes } from './routes/evidence.ts';
 import { exportRoutes } from './routes/export.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { healthRoutes } from './routes/health.ts';
 import { keysRoutes } from './routes/keys.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
@@ -26,6 +30,12 @@ import { surveyImagesRoutes } from './routes/survey-images.ts';
 import { surveysRoutes } from './routes/surveys.ts';
 import { correctionsRoutes } from './routes/corrections.ts';
 import { zonesRoutes } from './routes/zones.ts';
+import { boardRoutes } from './routes/board.ts';
+import { fieldRoutes } from './routes/field.ts';
+import { fieldPage } from './routes/field-page.ts';
+import { undoRoutes } from './routes/undo.ts';
+import { unitsRoutes } from './routes/units.ts';
+import { verificationRoutes } from './routes/verification.ts';
 import { openDb, type Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 import { DASHBOARD_PATH, queueDashboard } from './routes/queue-dashboard.ts';
@@ -66,13 +76,22 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
         base: { component: 'api' },
         stream: config.logStream ?? pino.destination(2),
         redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+        // No line carries a credential or a failed statement's parameters, whatever fails.
+        formatters: scrubbingLogOptions.formatters,
+        hooks: scrubbingLogOptions.hooks,
         serializers: {
+          ...scrubbingLogOptions.serializers,
           // Signed evidence links carry their signature in the query: keep it out of logs.
           req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.replace(/([?&]sig=)[^&]+/, '$1[redacted]'), id: req.id }),
         },
       },
       bodyLimit: 1024 * 1024,
-      ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+      // request.protocol says https behind a TLS-terminating proxy only when the proxy is trusted.
+      trustProxy: config.trustProxy ?? false,
+      // Typed as a plain object: fastify's types would make the instance an HTTPS one everywhere, but routes and
+      // hooks see the same requests either way.
+      ...(config.tls ? ({ https: config.tls } as object) : {}),
+      ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false }, onCreate: storableDateTimeFormat },
     });
     app = server;
     server.decorate('db', db);
@@ -86,7 +105,10 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
     server.addHook('onClose', async () => {
       await db.close();
     });
+    // First of all hooks, so refusals (401, 404, validation errors) carry the headers too.
+    await server.register(securityHeaders);
     installErrorHandler(server);
+    installInputGuard(server);
     for (const schema of sharedSchemas) server.addSchema(schema);
 
     server.addHook('onResponse', async (request, reply) => {
@@ -114,11 +136,18 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
     await server.register(zonesRoutes);
     await server.register(caseTypesRoutes);
     await server.register(exportRoutes);
+    await server.register(overviewRoutes);
     await server.register(keysRoutes);
     await server.register(surveysRoutes);
     await server.register(statusRoutes);
     await server.register(correctionsRoutes);
     await server.register(surveyImagesRoutes);
+    await server.register(unitsRoutes);
+    await server.register(boardRoutes);
+    await server.register(fieldRoutes);
+    await server.register(undoRoutes);
+    await server.register(verificationRoutes);
+    await server.register(fieldPage);
     await server.register(reviewerPage);
     await server.register(queueDashboard, { redisUrl: config.surveys?.redisUrl, queuePrefix: config.surveys?.prefix, now: clock });
     await server.ready();

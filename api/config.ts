@@ -1,8 +1,11 @@
 // What buildApi needs, and how the environment maps onto it. Embedded defaults put everything
 // under data/ at the repo root: PGlite in data/pglite, evidence in data/objects.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cameraSecretKeySettingsFromEnv, type CameraSecretKeySettings } from '../infra/camera-secret-key.ts';
 import { objectStoreSettingsFromEnv, type ObjectStore, type ObjectStoreSettings } from '../infra/object-store.ts';
+import type { TileEnv } from './map/tiles.ts';
 import type { DbSettings } from './store/db.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,10 +27,25 @@ export interface ApiConfig {
   logLevel?: string;
   /** Where the JSON log lines go (default stderr); the demo writes them to data/logs/. */
   logStream?: { write(line: string): unknown };
+  /**
+   * Trust X-Forwarded-* from a proxy in front (fastify's trustProxy: true, or the proxies'
+   * addresses/CIDRs, comma-separated); then X-Forwarded-Proto: https marks the dashboard cookie
+   * Secure. Default false.
+   */
+  trustProxy?: boolean | string;
+  /** Serve HTTPS with this PEM key and certificate instead of plain HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * The key camera passwords are sealed with at rest (CAMERA_SECRET_KEY, else a key file the API
+   * creates once, mode 0600). Absent: the API refuses passwords in camera URLs (names of secrets still work).
+   */
+  cameraSecrets?: CameraSecretKeySettings;
   /** Serve OpenAPI and Swagger UI at /docs (default true). */
   docs?: boolean;
   /** Drone surveys: the survey-images queue (without redisUrl images are stored but wait) and upload limits. */
   surveys?: SurveySettings;
+  /** Base tiles for /review/map.html (MAP_TILE_URL …); none: the map draws its vector layers only. */
+  map?: TileEnv;
 }
 
 export interface SurveySettings {
@@ -55,6 +73,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     bootstrapAdminKey: env.API_BOOTSTRAP_ADMIN_KEY !== 'false',
     evidenceUrlTtlSeconds: env.EVIDENCE_URL_TTL ? Number(env.EVIDENCE_URL_TTL) : undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
+    cameraSecrets: cameraSecretKeySettingsFromEnv(env, dataDir),
+    trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
+    tls: env.TLS_KEY_FILE && env.TLS_CERT_FILE ? { key: readFileSync(env.TLS_KEY_FILE), cert: readFileSync(env.TLS_CERT_FILE) } : undefined,
+    map: {
+      tileUrl: env.MAP_TILE_URL,
+      tileAttribution: env.MAP_TILE_ATTRIBUTION,
+      tileSubdomains: env.MAP_TILE_SUBDOMAINS,
+      tileMaxZoom: env.MAP_TILE_MAX_ZOOM ? Number(env.MAP_TILE_MAX_ZOOM) : undefined,
+    },
     surveys: {
       // Without REDIS_URL surveys still accept uploads; images wait until an API with a queue starts.
       redisUrl: env.REDIS_URL,
@@ -62,4 +89,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       maxPixels: env.SURVEY_MAX_MEGAPIXELS ? Number(env.SURVEY_MAX_MEGAPIXELS) * 1e6 : undefined,
     },
   };
+}
+
+/** TRUST_PROXY: unset/false, true, or comma-separated addresses/CIDRs of the proxies. */
+export function trustProxyFromEnv(value: string | undefined): boolean | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return value;
 }

@@ -20,13 +20,23 @@ export function fieldOf(issue: ValidationIssue): string {
   return parts.join('.');
 }
 
+/** What is wrong, in words: a value outside a list names the list, so the caller need not guess. */
+function describeIssue(issue: ValidationIssue): string {
+  if (issue.keyword === 'required') return 'is required';
+  const allowed = issue.params.allowedValues;
+  if (issue.keyword === 'enum' && Array.isArray(allowed)) return `must be one of: ${allowed.join(', ')}`;
+  if (issue.keyword === 'const') return `must be ${JSON.stringify(issue.params.allowedValue)}`;
+  if (issue.keyword === 'format' && issue.params.format === 'date-time') return 'must be an ISO 8601 date-time with its time zone, a real day from the year 1900 on, e.g. "2026-03-02T09:30:00+08:00"';
+  return issue.message ?? 'is invalid';
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request, reply) => {
     if (error.validation?.length) {
       const issue = error.validation[0]!;
       const field = fieldOf(issue);
       const where = error.validationContext ?? 'body';
-      const message = issue.keyword === 'required' ? 'is required' : issue.message ?? 'is invalid';
+      const message = describeIssue(issue);
       return reply.code(400).send({ error: 'bad_request', message: `${where}${field ? `.${field}` : ''} ${message}`, field: field || where, in: where });
     }
     if (error instanceof MoveNotAllowedError) {

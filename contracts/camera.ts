@@ -2,6 +2,8 @@
 // zones drawn on its picture with the rules that apply in each. The API stores these (cameras and
 // zones CRUD) and the camera workers read them; both validate with parseCameraConfig.
 import { fitGroundPlane, GroundCalibrationError, MAX_GROUND_POINTS, MIN_GROUND_POINTS } from '../pipeline/cameras/ground-plane.ts';
+import { checkRing, describeValue as describe, type RingRules } from './polygon.ts';
+import { isTimeZone } from './time-zone.ts';
 import type { ViolationType } from './types.ts';
 
 export type ZoneKind = 'no_parking' | 'sidewalk' | 'roadway' | 'other';
@@ -26,7 +28,16 @@ export interface RuleSettings {
   labels?: string[];
 }
 
-export type RuleSettingsByType = Partial<Record<ViolationType, RuleSettings>>;
+export interface ParkingRuleSettings extends RuleSettings {
+  /**
+   * How alike (0-1, cosine of appearance embeddings) the vehicle must look on the confirming frame
+   * to the frame it was first seen still on, to be "the same vehicle" (default 0.75, see pipeline/track/appearance.ts).
+   */
+  sameVehicleSimilarity?: number;
+}
+
+/** Settings per type; `sameVehicleSimilarity` is accepted for illegal_parking only (parseCameraConfig). */
+export type RuleSettingsByType = Partial<Record<ViolationType, ParkingRuleSettings>>;
 
 export interface Zone {
   id: string;
@@ -67,7 +78,24 @@ export interface CameraAnalysis {
   stallSeconds?: number;
   /** RTSP transport (default tcp: no loss behind NAT and firewalls; udp for servers that only offer it). */
   rtspTransport?: 'tcp' | 'udp';
+  /**
+   * continuous (default): the stream is decoded all the time. patrol (视频轮巡): one frame is grabbed
+   * and analysed every everySeconds, nothing in between (pipeline/patrol/).
+   */
+  mode?: AnalysisMode;
+  /** Patrol only: seconds between passes (default 30). */
+  everySeconds?: number;
+  /** Patrol only: how a frame is taken (default snapshot with a snapshotUrl, keyframe otherwise). */
+  grab?: PatrolGrab;
+  /** Patrol only: the camera's HTTP(S) JPEG snapshot URL. May hold credentials: never log it as is. */
+  snapshotUrl?: string;
 }
+
+export type AnalysisMode = 'continuous' | 'patrol';
+/** snapshot: fetch the camera's JPEG; keyframe: open the stream just long enough to decode one key frame. */
+export type PatrolGrab = 'snapshot' | 'keyframe';
+export const PATROL_GRABS: readonly PatrolGrab[] = ['snapshot', 'keyframe'];
+export const DEFAULT_PATROL_SECONDS = 30;
 
 export interface CameraConfig {
   id: string;
@@ -98,6 +126,7 @@ export const CONFIG_LIMITS = {
   width: { min: 64, max: 3840 },
   fullPassSeconds: { min: 1, max: 3600 },
   stallSeconds: { min: 2, max: 300 },
+  everySeconds: { min: 1, max: 3600 },
   /** Taller than any analysed frame (width at most 3840, portrait pictures included). */
   groundPixelY: { min: 0, max: 16384 },
 } as const;
@@ -133,8 +162,22 @@ export class CameraConfigError extends Error {
   }
 }
 
+/** Zone polygons: points normalised to the picture, at most 200 (the API schema's bound too). */
+const ZONE_RING: RingRules = {
+  axes: [
+    { min: 0, max: 1, hint: ' (normalised: 0 is the left edge, 1 the right)' },
+    { min: 0, max: 1, hint: ' (normalised: 0 is the top edge, 1 the bottom)' },
+  ],
+  closed: false,
+  extraCoordinates: 0,
+  minArea: 1e-6,
+  maxPoints: 200,
+};
+
 // No ":": it separates the parts of Redis keys, where camera ids end up (BullMQ job ids).
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const WINDOW_SHAPE = 'a daily window {"start": "HH:MM", "end": "HH:MM", "days": [ISO weekdays 1-7, optional]}';
+const SCHEDULE_SHAPE = `a non-empty list of daily windows {"start": "HH:MM", "end": "HH:MM", "days": [ISO weekdays 1-7, optional]}, e.g. [{"start": "07:00", "end": "20:00"}]`;
 const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** Validates a camera config read from `source` (a file name or "API request body"); returns a clean copy. */
@@ -223,7 +266,7 @@ function checkUrl(value: unknown, fail: Fail): string {
 function checkAnalysis(value: unknown, fail: Fail): CameraAnalysis {
   if (!isRecord(value)) fail('analysis', `must be an object, got ${describe(value)}`);
   const a = value as Record<string, unknown>;
-  onlyKnown(a, ['fps', 'width', 'keyframesOnly', 'fullPassSeconds', 'stallSeconds', 'rtspTransport'], 'analysis.', fail);
+  onlyKnown(a, ['fps', 'width', 'keyframesOnly', 'fullPassSeconds', 'stallSeconds', 'rtspTransport', 'mode', 'everySeconds', 'grab', 'snapshotUrl'], 'analysis.', fail);
   const out: CameraAnalysis = {};
   if (a.fps !== undefined) out.fps = numberIn(a.fps, CONFIG_LIMITS.fps.min, CONFIG_LIMITS.fps.max, 'analysis.fps', fail);
   if (a.width !== undefined) {
@@ -245,6 +288,40 @@ function checkAnalysis(value: unknown, fail: Fail): CameraAnalysis {
     if (a.rtspTransport !== 'tcp' && a.rtspTransport !== 'udp') fail('analysis.rtspTransport', `must be "tcp" or "udp", got ${describe(a.rtspTransport)}`);
     out.rtspTransport = a.rtspTransport as 'tcp' | 'udp';
   }
+  return { ...out, ...checkPatrol(a, fail) };
+}
+
+/** The patrol fields: only with mode "patrol", and a snapshot grab needs a snapshot URL. */
+function checkPatrol(a: Record<string, unknown>, fail: Fail): CameraAnalysis {
+  if (a.mode === undefined || a.mode === 'continuous') {
+    for (const key of ['everySeconds', 'grab', 'snapshotUrl']) {
+      if (a[key] !== undefined) fail(`analysis.${key}`, 'applies to patrol only: set analysis.mode to "patrol"');
+    }
+    return a.mode === undefined ? {} : { mode: 'continuous' };
+  }
+  if (a.mode !== 'patrol') fail('analysis.mode', `must be "continuous" or "patrol", got ${describe(a.mode)}`);
+  const out: CameraAnalysis = { mode: 'patrol' };
+  if (a.everySeconds !== undefined) {
+    out.everySeconds = numberIn(a.everySeconds, CONFIG_LIMITS.everySeconds.min, CONFIG_LIMITS.everySeconds.max, 'analysis.everySeconds', fail);
+  }
+  if (a.snapshotUrl !== undefined) {
+    const url = a.snapshotUrl;
+    if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url.trim())) {
+      // Not echoed: it may carry a password.
+      fail('analysis.snapshotUrl', `must be an http:// or https:// URL of the camera's JPEG snapshot, without spaces${typeof url === 'string' ? '' : `, got ${describe(url)}`}`);
+    }
+    try {
+      new URL((url as string).trim());
+    } catch {
+      fail('analysis.snapshotUrl', 'is not a valid URL');
+    }
+    out.snapshotUrl = (url as string).trim();
+  }
+  if (a.grab !== undefined) {
+    if (!PATROL_GRABS.includes(a.grab as PatrolGrab)) fail('analysis.grab', `must be one of ${PATROL_GRABS.join(', ')}, got ${describe(a.grab)}`);
+    out.grab = a.grab as PatrolGrab;
+  }
+  if (out.grab === 'snapshot' && out.snapshotUrl === undefined) fail('analysis.snapshotUrl', 'is required for grab "snapshot" (the camera\'s JPEG snapshot URL)');
   return out;
 }
 
@@ -295,8 +372,8 @@ function checkRules(value: unknown, prefix: string, zoneId: string | undefined, 
     }
     if (!isRecord(settings)) fail(field, `must be an object, got ${describe(settings)}`, zoneId);
     const s = settings as Record<string, unknown>;
-    onlyKnown(s, ['enabled', 'dwellSeconds', 'warnAfterSeconds', 'labels'], `${field}.`, fail, zoneId);
-    const r: RuleSettings = {};
+    onlyKnown(s, ['enabled', 'dwellSeconds', 'warnAfterSeconds', 'labels', 'sameVehicleSimilarity'], `${field}.`, fail, zoneId);
+    const r: ParkingRuleSettings = {};
     if (s.enabled !== undefined) {
       if (typeof s.enabled !== 'boolean') fail(`${field}.enabled`, `must be true or false, got ${describe(s.enabled)}`, zoneId);
       r.enabled = s.enabled as boolean;
@@ -306,6 +383,10 @@ function checkRules(value: unknown, prefix: string, zoneId: string | undefined, 
     }
     if (s.warnAfterSeconds !== undefined) {
       r.warnAfterSeconds = numberIn(s.warnAfterSeconds, 0, CONFIG_LIMITS.dwellSeconds.max, `${field}.warnAfterSeconds`, fail, zoneId);
+    }
+    if (s.sameVehicleSimilarity !== undefined) {
+      if (type !== 'illegal_parking') fail(`${field}.sameVehicleSimilarity`, 'applies to illegal_parking only', zoneId);
+      r.sameVehicleSimilarity = numberIn(s.sameVehicleSimilarity, 0, 1, `${field}.sameVehicleSimilarity`, fail, zoneId);
     }
     if (s.labels !== undefined) {
       const labels = s.labels;
@@ -333,22 +414,13 @@ function checkZone(value: unknown, index: number, cameraRules: RuleSettingsByTyp
   if (z.name !== undefined && typeof z.name !== 'string') zfail('name', `must be a string, got ${describe(z.name)}`);
   if (!ZONE_KINDS.includes(z.kind as ZoneKind)) zfail('kind', `must be one of ${ZONE_KINDS.join(', ')}, got ${describe(z.kind)}`);
 
-  if (!Array.isArray(z.polygon)) zfail('polygon', `must be a list of [x, y] points, got ${describe(z.polygon)}`);
-  const points = z.polygon as unknown[];
-  if (points.length < 3) zfail('polygon', `needs at least 3 points, got ${points.length}`);
-  const polygon = points.map((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2) zfail(`polygon[${i}]`, `must be an [x, y] pair, got ${describe(p)}`);
-    const [x, y] = p as unknown[];
-    return [
-      numberIn(x, 0, 1, `polygon[${i}][0]`, zfail, undefined, ' (normalised: 0 is the left edge, 1 the right)'),
-      numberIn(y, 0, 1, `polygon[${i}][1]`, zfail, undefined, ' (normalised: 0 is the top edge, 1 the bottom)'),
-    ] as [number, number];
-  });
-  if (Math.abs(polygonArea(polygon)) < 1e-6) zfail('polygon', 'encloses no area (its points are on one line or repeated)');
+  const ring = checkRing(z.polygon, ZONE_RING);
+  if ('problem' in ring) zfail(`polygon${ring.at.map((i) => `[${i}]`).join('')}`, ring.problem);
+  const polygon = (ring as { points: Array<[number, number]> }).points;
 
   let schedule: ZoneSchedule[] | undefined;
   if (z.schedule !== undefined) {
-    if (!Array.isArray(z.schedule) || z.schedule.length === 0) zfail('schedule', `must be a non-empty list of {start, end, days?}, got ${describe(z.schedule)}`);
+    if (!Array.isArray(z.schedule) || z.schedule.length === 0) zfail('schedule', `must be ${SCHEDULE_SHAPE}, got ${describe(z.schedule)}`);
     schedule = (z.schedule as unknown[]).map((w, i) => checkWindow(w, `schedule[${i}]`, zfail));
   }
 
@@ -370,7 +442,7 @@ function checkZone(value: unknown, index: number, cameraRules: RuleSettingsByTyp
 }
 
 function checkWindow(value: unknown, field: string, fail: Fail): ZoneSchedule {
-  if (!isRecord(value)) fail(field, `must be an object {start, end, days?}, got ${describe(value)}`);
+  if (!isRecord(value)) fail(field, `must be ${WINDOW_SHAPE}, got ${describe(value)}`);
   const w = value as Record<string, unknown>;
   onlyKnown(w, ['start', 'end', 'days'], `${field}.`, fail);
   for (const key of ['start', 'end'] as const) {
@@ -404,34 +476,6 @@ function onlyKnown(obj: Record<string, unknown>, known: readonly string[], prefi
   }
 }
 
-function polygonArea(points: ReadonlyArray<readonly [number, number]>): number {
-  let sum = 0;
-  for (let i = 0; i < points.length; i++) {
-    const [x1, y1] = points[i]!;
-    const [x2, y2] = points[(i + 1) % points.length]!;
-    sum += x1 * y2 - x2 * y1;
-  }
-  return sum / 2;
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
 }

@@ -26,9 +26,14 @@ export type EvidenceKind =
    * The confirming frame exactly as the camera saw it, nothing drawn: what a reviewer's corrections
    * on 'frame' turn into training data (a model must not learn our rectangles and captions).
    */
-  | 'clean_frame';
+  | 'clean_frame'
+  /**
+   * The first-seen and the confirming frame side by side, each with its time, box and zone: what a
+   * dwell rule claims, at a glance. Drawn for people only, never training data.
+   */
+  | 'comparison';
 
-export const EVIDENCE_KINDS = ['frame', 'crop', 'start_frame', 'clip', 'clean_frame'] as const satisfies readonly EvidenceKind[];
+export const EVIDENCE_KINDS = ['frame', 'crop', 'start_frame', 'clip', 'clean_frame', 'comparison'] as const satisfies readonly EvidenceKind[];
 
 export interface EvidenceItem {
   kind: EvidenceKind;
@@ -154,9 +159,11 @@ export const evidenceItemSchema = {
   additionalProperties: false,
   properties: {
     kind: { type: 'string', enum: [...EVIDENCE_KINDS] },
-    key: { type: 'string', minLength: 1, maxLength: 200 },
+    // Evidence is content-addressed: the object store takes no other key.
+    key: { ...sha256Schema, description: "the object's sha256 (its key in the object store)" },
     sha256: sha256Schema,
-    contentType: { type: 'string', pattern: '^(image|video)/[a-z0-9.+-]+$' },
+    // Only the raster types the product makes; the API also checks the bytes (api/evidence/media-type.ts).
+    contentType: { type: 'string', enum: ['image/jpeg', 'image/png', 'image/webp', 'video/mp4'] },
     capturedAt: isoDateTime,
     bytes: { type: 'integer', minimum: 1 },
     width: { type: 'integer', minimum: 1 },

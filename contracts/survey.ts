@@ -124,30 +124,16 @@ export interface SurveyImageResult {
 // ---------------------------------------------------------------------------------------------
 // JSON schemas (the API validates with them at the edge).
 
-const position = { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 3 } as const;
-const ring = { type: 'array', items: position, minItems: 4 } as const;
-const polygonGeometry = {
-  oneOf: [
-    { type: 'object', required: ['type', 'coordinates'], properties: { type: { const: 'Polygon' }, coordinates: { type: 'array', items: ring, minItems: 1 } } },
-    {
-      type: 'object',
-      required: ['type', 'coordinates'],
-      properties: { type: { const: 'MultiPolygon' }, coordinates: { type: 'array', items: { type: 'array', items: ring, minItems: 1 }, minItems: 1 } },
-    },
-  ],
-} as const;
-const feature = {
+// Geometry is checked by contracts/survey-geometry.ts, not here: it names the ring, the point and
+// the problem (out of range, open, crossing itself), where a oneOf of shapes could only say that
+// none matched.
+export const polygonGeometrySchema = {
   type: 'object',
-  required: ['type', 'geometry'],
-  properties: { type: { const: 'Feature' }, id: { anyOf: [{ type: 'string' }, { type: 'number' }] }, geometry: polygonGeometry, properties: { anyOf: [{ type: 'object' }, { type: 'null' }] } },
+  description: 'GeoJSON Polygon or MultiPolygon, [lon, lat] positions, closed rings, at most 10,000 points per ring, no ring crossing itself',
 } as const;
 export const polygonLayerSchema = {
-  oneOf: [
-    polygonGeometry.oneOf[0],
-    polygonGeometry.oneOf[1],
-    feature,
-    { type: 'object', required: ['type', 'features'], properties: { type: { const: 'FeatureCollection' }, features: { type: 'array', items: feature, maxItems: 100_000 } } },
-  ],
+  type: 'object',
+  description: 'GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection of them ([lon, lat]; rings checked as for area)',
 } as const;
 
 export const surveyZonesSchema = {
@@ -162,11 +148,11 @@ export const surveyInputSchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    area: polygonGeometry,
+    area: polygonGeometrySchema,
     operator: { type: 'string', maxLength: 200 },
     flownAt: { type: 'string', format: 'date-time' },
     flightHeightM: { type: 'number', exclusiveMinimum: 0, maximum: 10_000 },
-    timezone: { type: 'string', maxLength: 64 },
+    timezone: { type: 'string', maxLength: 64, description: 'IANA time zone name, e.g. Asia/Shanghai' },
     zones: surveyZonesSchema,
   },
 } as const;

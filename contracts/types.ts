@@ -48,6 +48,11 @@ export interface Track {
   firstSeen: Date;
   lastSeen: Date;
   stationarySince?: Date;
+  /**
+   * How alike the latest sighting looks to the first one where it stands now (cosine of appearance
+   * embeddings, 1 = identical): "the same vehicle" over a dwell. Absent without an embedder.
+   */
+  appearanceSimilarity?: number;
   /** The model (id, file sha256) of the detection that last updated it, for the violation it raises. */
   modelId?: string;
   modelSha256?: string;
@@ -60,6 +65,8 @@ export interface Violation {
   box: Box;
   score: number;
   zoneId?: string;
+  /** Camera sightings: the zone's polygon (normalised 0-1 to the frame) and name, drawn on the evidence. */
+  zoneOutline?: { polygon: ReadonlyArray<readonly [number, number]>; name?: string };
   location?: { lat: number; lon: number; accuracyM: number };
   /**
    * Camera sightings: true when `location` is where the object stands, from the camera's ground

@@ -124,9 +124,27 @@ export interface PlateReaderEntry extends EntryBase {
   dictionary: PinnedFile;
 }
 
-export type AnyModelEntry = ModelEntry | ClassifierEntry | PlateReaderEntry;
+/**
+ * An appearance embedder: maps object crops to feature maps that pipeline/embed/ pools into one
+ * unit vector per crop, so "the same vehicle" can be told from "another vehicle at the same place".
+ */
+export interface EmbedderEntry extends EntryBase, PinnedFile {
+  kind: 'embedder';
+  /** Crops are stretched to width x height; the batch dimension may be dynamic. */
+  input: InputSpec;
+  /**
+   * The output maps ([N, C, H, W]) that are average-pooled and concatenated, in this order, each
+   * over a grid x grid of cells (default 1: the whole crop).
+   */
+  output: { features: string[]; grid: number };
+  /** Context around the box, as a fraction of its width and height on each side (default 0.1). */
+  cropMargin: number;
+  generatedBy?: { importer: string; from: string };
+}
+
+export type AnyModelEntry = ModelEntry | ClassifierEntry | PlateReaderEntry | EmbedderEntry;
 export type ModelKind = AnyModelEntry['kind'];
-const KINDS: readonly ModelKind[] = ['detector', 'classifier', 'plate-reader'];
+const KINDS: readonly ModelKind[] = ['detector', 'classifier', 'plate-reader', 'embedder'];
 
 export interface Manifest {
   /** The file it was read from, for messages. */
@@ -138,6 +156,8 @@ export interface Manifest {
   classifiers: ClassifierEntry[];
   /** At most one: the reader parking evidence uses. */
   plateReader?: PlateReaderEntry;
+  /** At most one: the appearance embedder tracking uses for identity. */
+  embedder?: EmbedderEntry;
   /** Every entry of every kind, in file order. */
   entries: AnyModelEntry[];
 }
@@ -206,6 +226,9 @@ export async function parseManifest(raw: unknown, manifestPath: string): Promise
   if (defaultDetector === '' && models.length > 0) throw at('defaultDetector', 'must be a model id');
   const manifest: Manifest = { path: manifestPath, defaultDetector, models, classifiers, entries };
   if (plateReaders[0]) manifest.plateReader = plateReaders[0];
+  const embedders = entries.filter((m): m is EmbedderEntry => m.kind === 'embedder');
+  if (embedders.length > 1) throw at('models', `${embedders.length} embedders (${embedders.map((e) => e.id).join(', ')}); declare at most one`);
+  if (embedders[0]) manifest.embedder = embedders[0];
   return manifest;
 }
 
@@ -226,6 +249,7 @@ async function parseEntry(item: unknown, dir: string, fail: Fail): Promise<AnyMo
   }
   if (kind === 'classifier') return parseClassifier(item, base, dir, fail);
   if (kind === 'plate-reader') return parsePlateReader(item, base, dir, fail);
+  if (kind === 'embedder') return parseEmbedder(item, base, dir, fail);
   return parseDetector(item, base, dir, fail);
 }
 
@@ -293,6 +317,36 @@ async function parseClassifier(item: Item, base: EntryBase, dir: string, fail: F
     appliesTo: appliesTo as string[],
     cropMargin,
   };
+}
+
+async function parseEmbedder(item: Item, base: EntryBase, dir: string, fail: Fail): Promise<EmbedderEntry> {
+  const output = item.output;
+  const features = isObject(output) ? output.features : undefined;
+  if (!Array.isArray(features) || features.length === 0 || !features.every((f) => typeof f === 'string' && f.length > 0)) {
+    throw fail('output.features', 'must be a non-empty list of the ONNX output names to pool, e.g. ["features_s32"]');
+  }
+  const cropMargin = item.cropMargin ?? 0.1;
+  if (typeof cropMargin !== 'number' || !(cropMargin >= 0 && cropMargin <= 1)) {
+    throw fail('cropMargin', 'must be a number from 0 to 1 (fraction of the box added on each side)');
+  }
+  const grid = (output as Item).grid ?? 1;
+  if (!Number.isInteger(grid) || (grid as number) < 1 || (grid as number) > 8) throw fail('output.grid', 'must be a whole number from 1 to 8 (cells per side pooled separately)');
+  const entry: EmbedderEntry = {
+    ...base,
+    kind: 'embedder',
+    ...pinnedFile(item, dir, fail, ''),
+    input: parseInput(item.input, fail),
+    output: { features: features as string[], grid: grid as number },
+    cropMargin,
+  };
+  const g = item.generatedBy;
+  if (g !== undefined) {
+    if (!isObject(g) || typeof g.importer !== 'string' || typeof g.from !== 'string') {
+      throw fail('generatedBy', 'must be {"importer": "<name>", "from": "<file inside an npm package>"}');
+    }
+    entry.generatedBy = { importer: g.importer, from: g.from };
+  }
+  return entry;
 }
 
 async function parsePlateReader(item: Item, base: EntryBase, dir: string, fail: Fail): Promise<PlateReaderEntry> {

@@ -3,13 +3,17 @@
 // store it prints an admin key, once; the store keeps only its hash.
 import { buildApi } from '../api/app.ts';
 import { configFromEnv } from '../api/config.ts';
+import { parseCli } from './cli/args.ts';
+
+// Everything is configured by the environment (README, "The dispatch API"); the command takes no options.
+parseCli({ command: 'npm run api', usage: 'usage: npm run api   (configured by the environment: DATABASE_URL, DATA_DIR, HOST, PORT, REDIS_URL, TRUST_PROXY, TLS_KEY_FILE… see README)', options: {} });
 
 const config = configFromEnv();
 const app = await buildApi(config);
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
 await app.listen({ host, port });
-const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+const base = `${config.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 const store = config.db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.db.dir}`;
 console.log(`cases API on ${base}  ·  store: ${store}  ·  evidence: ${app.objects.describe()}`);
 console.log(`  reviewer page  ${base}/review/`);

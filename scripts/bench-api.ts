@@ -14,6 +14,11 @@ import { openDb } from '../api/store/db.ts';
 import { migrate } from '../api/store/migrate.ts';
 import { FolderObjectStore } from '../infra/object-store-folder.ts';
 import { freePort } from '../infra/ports.ts';
+import sharp from 'sharp';
+import { parseCli } from './cli/args.ts';
+
+// Settings come from the environment (BENCH_CASES, BENCH_SECONDS, BENCH_CONNECTIONS, DATABASE_URL).
+parseCli({ command: 'npm run bench:api', usage: 'usage: npm run bench:api   (BENCH_CASES=100000 BENCH_SECONDS=10 BENCH_CONNECTIONS=10 [DATABASE_URL=postgres://…])', options: {} });
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -52,7 +57,8 @@ try {
   const ingestKey = (await createKey(db, 'ingest', 'bench')).key;
   const reviewerKey = (await createKey(db, 'reviewer', 'bench')).key;
   const objects = new FolderObjectStore(objectsDir);
-  const evidence = await objects.put(Buffer.from('bench evidence'), 'image/jpeg');
+  // A real JPEG: ingest checks evidence by its bytes.
+  const evidence = await objects.put(await sharp({ create: { width: 64, height: 48, channels: 3, background: '#789' } }).jpeg().toBuffer(), 'image/jpeg');
   const types = ['street_vending', 'illegal_parking', 'exposed_garbage', 'illegal_construction', 'uncovered_muck_truck'];
   // Most cases have moved on through the loop; a tenth wait for review, as in a running city.
   await db.exec(`

@@ -4,13 +4,15 @@
 // Prints figures only; nothing here asserts on time.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { findModel, loadManifest } from '../models/manifest.ts';
 import { createDetector, type StageTimings } from '../pipeline/detect/detector.ts';
 import { prepareInput } from '../pipeline/detect/preprocess.ts';
+import { parseCli } from './cli/args.ts';
 
-const { values } = parseArgs({
+const cli = { command: 'npm run bench:detect', usage: 'usage: npm run bench:detect [-- --image FILE --runs 50 --threads N --model ID]' };
+const { values } = parseCli({
+  ...cli,
   options: {
     image: { type: 'string' },
     runs: { type: 'string', default: '50' },

@@ -14,7 +14,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseCameraConfig } from '../contracts/camera.ts';
 import { createCameraDetector } from '../pipeline/cameras/camera-detector.ts';
 import { watchCamera, type AnalysedFrame, type CameraWatch } from '../pipeline/cameras/camera-watch.ts';
@@ -22,8 +21,11 @@ import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createLogger } from '../infra/logger.ts';
 import { h264Video, startLoopbackRtspServer as startRtspServer, stillVideo } from '../pipeline/ingest/loopback-rtsp-server.ts';
 import { samplePath } from '../infra/samples.ts';
+import { parseCli } from './cli/args.ts';
 
-const { values } = parseArgs({
+const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes]' };
+const { values } = parseCli({
+  ...cli,
   options: {
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },

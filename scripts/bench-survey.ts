@@ -3,13 +3,17 @@
 // Prints figures measured in this run; asserts nothing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { findModel, loadManifest } from '../models/manifest.ts';
 import { createDetector } from '../pipeline/detect/detector.ts';
 import { detectTiled } from '../pipeline/survey/tiled-detection.ts';
+import { parseCli } from './cli/args.ts';
 
-const { values } = parseArgs({ options: { image: { type: 'string' }, images: { type: 'string', default: '5' } } });
+const { values } = parseCli({
+  command: 'npm run bench:survey',
+  usage: 'usage: npm run bench:survey [-- --image FILE --images 5]',
+  options: { image: { type: 'string' }, images: { type: 'string', default: '5' } },
+});
 const count = Number(values.images);
 const root = path.resolve(import.meta.dirname, '..');
 // A real photo (darknet's kite.jpg, a beach with people) scaled to a 12-megapixel drone frame, unless

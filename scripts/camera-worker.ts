@@ -11,7 +11,6 @@
 // stdout carries one JSON event per line (ready, watching, released, warning, violation) for
 // operators' scripts.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { REPO_ROOT } from '../api/config.ts';
@@ -25,8 +24,15 @@ import { startCameraWorker } from '../pipeline/cameras/camera-worker.ts';
 import { createCaseReporter } from '../pipeline/cases/reporter.ts';
 import { startMetricsServer, type MetricsServer } from '../pipeline/status/metrics-server.ts';
 import { queueDepthGauge } from '../pipeline/status/queue-depths.ts';
+import { parseCli, usageError } from './cli/args.ts';
 
-const { values } = parseArgs({
+const cli = {
+  command: 'npm run cameras',
+  usage: `usage: npm run cameras -- [--redis redis://127.0.0.1:6379] [--api http://127.0.0.1:8080 --key <ingest key>]
+         [--max-cameras 8] [--lock-seconds 15] [--metrics-port 9464 --metrics-host 127.0.0.1]`,
+};
+const { values } = parseCli({
+  ...cli,
   options: {
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     api: { type: 'string', default: process.env.API_URL },
@@ -40,15 +46,9 @@ const { values } = parseArgs({
 const log = createLogger('camera-worker', { pid: process.pid });
 const out = (line: object) => process.stdout.write(`${JSON.stringify({ pid: process.pid, ...line })}\n`);
 for (const name of ['max-cameras', 'lock-seconds'] as const) {
-  if (!(Number(values[name]) > 0)) {
-    console.error(`camera-worker: --${name} must be a positive number, got "${values[name]}"`);
-    process.exit(2);
-  }
+  if (!(Number(values[name]) > 0)) usageError(cli, `--${name} must be a positive number, got "${values[name]}"`);
 }
-if (values.api && !values.key) {
-  console.error('camera-worker: --api needs an API key with the ingest role (--key or INGEST_KEY)');
-  process.exit(2);
-}
+if (values.api && !values.key) usageError(cli, '--api needs an API key with the ingest role (--key or INGEST_KEY)');
 
 const objects = await openObjectStore(objectStoreSettingsFromEnv(process.env, path.join(path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'objects')));
 await objects.ready();

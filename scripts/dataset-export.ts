@@ -10,10 +10,10 @@
 //                         an API uses that folder: PGlite is one process's; use --api then.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../api/config.ts';
 import { DatasetExportError, exportDataset, httpTransport, parseDateArg, type Transport } from '../models/dataset/export.ts';
 import { DEFAULT_SURVEY_TILE, MAX_SURVEY_TILE, MIN_SURVEY_TILE } from '../models/dataset/survey-tiles.ts';
+import { parseCli, usageError } from './cli/args.ts';
 
 const USAGE = [
   'usage: npm run dataset:export -- --since <YYYY-MM-DD|ISO time> --out <dir> [--until <date>] [--api URL --key KEY | --data-dir DIR] [--val-fraction 0.2] [--survey-tile 640] [--force]',
@@ -35,32 +35,24 @@ function die(message: string, code = 2): never {
   process.exit(code);
 }
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      api: { type: 'string', default: process.env.API_URL },
-      key: { type: 'string', default: process.env.API_KEY },
-      'data-dir': { type: 'string' },
-      'val-fraction': { type: 'string', default: '0.2' },
-      'page-size': { type: 'string', default: '100' },
-      'survey-tile': { type: 'string', default: String(DEFAULT_SURVEY_TILE) },
-      help: { type: 'boolean', default: false },
-    },
-  }));
-} catch (err) {
-  die(`${(err as Error).message}\n${USAGE}`);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (!values.since) die(`--since is required\n${USAGE}`);
-if (!values.out) die(`--out is required\n${USAGE}`);
+const cli = { command: 'npm run dataset:export', usage: USAGE };
+const { values } = parseCli({
+  ...cli,
+  options: {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    api: { type: 'string', default: process.env.API_URL },
+    key: { type: 'string', default: process.env.API_KEY },
+    'data-dir': { type: 'string' },
+    'val-fraction': { type: 'string', default: '0.2' },
+    'page-size': { type: 'string', default: '100' },
+    'survey-tile': { type: 'string', default: String(DEFAULT_SURVEY_TILE) },
+  },
+});
+if (!values.since) usageError(cli, '--since is required');
+if (!values.out) usageError(cli, '--out is required');
 if (values.api && values['data-dir']) die('give either --api (a running API) or --data-dir (the embedded store), not both');
 const valFraction = Number(values['val-fraction']);
 if (!/^\d*\.?\d+$/.test(values['val-fraction']) || !(valFraction >= 0 && valFraction <= 1)) die(`--val-fraction ${JSON.stringify(values['val-fraction'])} must be a number from 0 to 1`);

@@ -4,10 +4,15 @@
 // Ctrl-C stops everything; running it again reuses data/.
 //   npm start                     (after set-up: tsx scripts/demo.ts [--dwell 20] [--port 8080] [--redis-port 6390]
 //                                  [--rtsp-port 8554] [--metrics-port 9464] [--no-survey])
-import { parseArgs } from 'node:util';
+import { parseCli, usageError } from './cli/args.ts';
 import { startDemo } from './demo/run-demo.ts';
 
-const { values } = parseArgs({
+const cli = {
+  command: 'npm start',
+  usage: 'usage: npm start   (after set-up: tsx scripts/demo.ts [--dwell 20] [--port 8080] [--redis-port 6390] [--rtsp-port 8554] [--metrics-port 9464] [--no-survey])',
+};
+const { values } = parseCli({
+  ...cli,
   options: {
     dwell: { type: 'string', default: process.env.DEMO_DWELL_SECONDS ?? '20' },
     port: { type: 'string', default: process.env.PORT },
@@ -19,6 +24,11 @@ const { values } = parseArgs({
 });
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const dwell = Number(values.dwell);
+if (!(dwell >= 10)) usageError(cli, `--dwell must be a number of seconds, at least 10, got "${values.dwell}"`);
+for (const name of ['port', 'redis-port', 'rtsp-port', 'metrics-port'] as const) {
+  const v = values[name];
+  if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= 0 && Number(v) < 65536)) usageError(cli, `--${name} must be a port number (0: any free one), got "${v}"`);
+}
 const started = Date.now();
 console.log(`Starting the whole product on embedded defaults. Demo dwell times: ${dwell} s (in production 300 s for parking).`);
 
@@ -36,6 +46,8 @@ console.log('Violation types:');
 for (const line of demo.analysis) console.log(`  ${line}`);
 console.log('');
 console.log(`Reviewer page: ${demo.urls.review}`);
+console.log(`Dispatch board: ${demo.urls.board}`);
+console.log(`Field page:    ${demo.urls.field}  (a phone of unit demo-unit-1; handled needs a photo and a note)`);
 console.log(`Status:        ${demo.urls.status}  (any API key: Authorization: Bearer <key>)`);
 console.log(`Logs:          ${demo.logFile}`);
 if (demo.keys.firstAdmin) {
@@ -46,8 +58,10 @@ if (demo.keys.firstAdmin) {
 console.log('');
 console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Cases appear within a minute or two as the ${dwell} s demo dwell passes (the parked pick-up in dog.jpg first). Ctrl-C stops everything.`);
 
-// A Ctrl-C in a terminal reaches npm, tsx and this process at once, and tsx relays it again: only a
-// second Ctrl-C pressed later (2 s) forces the exit.
+// `npm start` runs this file in the process npm signals (`exec node --import tsx`, no tsx wrapper:
+// tsx's relay SIGKILLs a child that is too busy to acknowledge within 30 ms, which orphans redis and
+// ffmpeg). A Ctrl-C in a terminal reaches npm and this process at once, and npm relays it again:
+// only a second Ctrl-C pressed later (2 s) forces the exit.
 let firstSignalAt = 0;
 const stop = (signal: string) => {
   if (firstSignalAt) {

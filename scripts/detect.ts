@@ -1,33 +1,31 @@
 // `npm run detect -- <image...> [--out DIR] [--model ID] [--threshold 0.4 | label=0.5]... [--threads N]`
 // One JSON object per image on stdout; errors name the file and go on; exit 1 if any image failed.
-import { parseArgs } from 'node:util';
 import { findModel, loadManifest } from '../models/manifest.ts';
 import { detectFiles } from '../pipeline/detect/detect-files.ts';
 import { createDetector } from '../pipeline/detect/detector.ts';
 import { parseThresholdArgs } from '../pipeline/detect/thresholds.ts';
+import { parseCli, usageError } from './cli/args.ts';
 
-const usage = 'usage: npm run detect -- <image...> [--out DIR] [--model ID] [--manifest FILE] [--threshold 0.4|label=0.5]... [--threads N]';
+const cli = {
+  command: 'npm run detect',
+  usage: 'usage: npm run detect -- <image...> [--out DIR] [--model ID] [--manifest FILE] [--threshold 0.4|label=0.5]... [--threads N]',
+};
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+  const { values, positionals } = parseCli({
+    ...cli,
+    positionals: true,
     options: {
       out: { type: 'string' },
       model: { type: 'string' },
       manifest: { type: 'string' },
       threshold: { type: 'string', multiple: true },
       threads: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals.length === 0) {
-    console.error(usage);
-    return values.help ? 0 : 2;
-  }
+  if (positionals.length === 0) usageError(cli, 'no image given');
   const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
-    throw new Error(`--threads must be a positive integer, got "${values.threads}"`);
-  }
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) usageError(cli, `--threads must be a positive integer, got "${values.threads}"`);
   const manifest = await loadManifest(values.manifest);
   const model = findModel(manifest, values.model);
   const detector = await createDetector(model, {

@@ -8,8 +8,15 @@
 // `npm run eval -- rules --scenarios FILE [--model ID] [--json]`
 // Replays each scenario's footage through the real camera pipeline and compares the violations it
 // raises with those a person expects (models/evaluate/scenarios.ts describes the file).
+//
+// `npm run eval -- change --pairs DIR [--json]`
+// Runs the change detector (pipeline/change/) on before/after pairs and measures it against change
+// masks: pixel precision/recall/F1, objectRecall and falseCandidatesPerPair (models/evaluate/change-metrics.ts).
+//
+// `npm run eval -- classify --crops DIR --manifest FILE --model ID [--json]`
+// Measures a classifier entry on an image-folder tree (DIR/<label>/*.jpg): accuracy, balanced
+// accuracy, per-class precision/recall and the confusion matrix (models/train/eval-classify-command.ts).
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { findModel, loadManifest, type Manifest, type ModelEntry } from '../models/manifest.ts';
 import { CameraConfigError, type CameraConfig } from '../contracts/camera.ts';
 import { createLogger } from '../infra/logger.ts';
@@ -22,24 +29,30 @@ import { runDetector, type DetectorRun } from '../models/evaluate/run-detector.t
 import { runScenario } from '../models/evaluate/run-scenario.ts';
 import { loadScenarioFile, ScenarioFileError } from '../models/evaluate/scenarios.ts';
 import { evaluateRules, type ScenarioOutcome } from '../models/evaluate/violation-metrics.ts';
+import { evalChange } from '../models/evaluate/change-command.ts';
+import { evalClassify } from '../models/train/eval-classify-command.ts';
 import { loadCameraConfig } from '../pipeline/cameras/camera-config-file.ts';
 import { createCameraDetector } from '../pipeline/cameras/camera-detector.ts';
 import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createDetector } from '../pipeline/detect/detector.ts';
 import { DEFAULT_THRESHOLDS } from '../pipeline/detect/thresholds.ts';
+import { parseCli, subcommand, usageError } from './cli/args.ts';
 
 const usage = `usage:
   npm run eval -- detect --images DIR --labels DIR|FILE [--format ${LABEL_FORMATS.join('|')}] [--names FILE]
                  [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35]
                  [--tiles [--overlap 0.2]] [--json] [--html FILE]
-  npm run eval -- rules --scenarios FILE [--model ID] [--json]`;
+  npm run eval -- rules --scenarios FILE [--model ID] [--json]
+  npm run eval -- change --pairs DIR [--json] [--min-area 400]   DIR holds A/ (before), B/ (after), label/ (0/255 masks)
+  npm run eval -- classify --crops DIR --manifest FILE --model ID [--json]   DIR holds <label>/*.jpg crops`;
+const cli = { command: 'npm run eval', usage };
 
 // Boxes down to this score are kept so AP sees the whole curve; P/R use --threshold.
 const CURVE_MIN_SCORE = 0.05;
 
 async function detect(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const { values } = parseCli({
+    ...cli,
     options: {
       images: { type: 'string' },
       labels: { type: 'string' },
@@ -54,8 +67,8 @@ async function detect(args: string[]): Promise<number> {
       tiles: { type: 'boolean', default: false },
       overlap: { type: 'string' },
     },
-  });
-  if (!values.images || !values.labels) throw new Error(`--images and --labels are required\n${usage}`);
+  }, args);
+  if (!values.images || !values.labels) usageError(cli, '--images and --labels are required');
   if (values.format && !LABEL_FORMATS.includes(values.format as LabelFormat)) {
     throw new Error(`--format "${values.format}" is not one of ${LABEL_FORMATS.join(', ')}`);
   }
@@ -123,15 +136,15 @@ async function resolveModels(manifestFiles: string[], ids: string[]): Promise<Mo
 }
 
 async function rules(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const { values } = parseCli({
+    ...cli,
     options: {
       scenarios: { type: 'string' },
       model: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
-  });
-  if (!values.scenarios) throw new Error(`--scenarios is required\n${usage}`);
+  }, args);
+  if (!values.scenarios) usageError(cli, '--scenarios is required');
   const file = await loadScenarioFile(values.scenarios);
   // Every camera config and zone is checked before any footage is replayed.
   const configs: CameraConfig[] = [];
@@ -181,14 +194,10 @@ async function rules(args: string[]): Promise<number> {
   return 0;
 }
 
-const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (args: string[]) => Promise<number>> = { detect, rules };
-const run = command ? commands[command] : undefined;
-if (!run) {
-  console.error(usage);
-  process.exit(2);
-}
-run(rest).then(
+// A new subcommand: a function here and a line in `usage`; scripts/cli/args.ts does the rest.
+const commands: Record<string, (args: string[]) => Promise<number>> = { detect, rules, change: (args) => evalChange(cli, args), classify: (args) => evalClassify(cli, args) };
+const { name, args } = subcommand(cli, Object.keys(commands));
+commands[name]!(args).then(
   (code) => process.exit(code),
   (error: Error) => {
     console.error(`error: ${error.message}`);

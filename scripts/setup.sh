@@ -34,7 +34,9 @@ stamp=node_modules/.setup-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's install script would download GPU binaries from outside; the CPU ones ship in
+  # the package. Its own variable skips that (an .npmrc entry would make npm warn on every command).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 

@@ -2,18 +2,31 @@
 //   npm run survey:upload -- <dir> --survey <id> [--retry-failed] [--api URL] [--key KEY]
 //   npm run survey:upload -- <dir> --create "East district 3 March" [--flown-at ISO] [--flight-height 80] [--zones zones.json]
 //
+// A video in the folder with its DJI .srt beside it (DJI_0007.MP4 + DJI_0007.SRT) is sent as frames,
+// one every --video-every seconds (default 2), each carrying the position of its moment. Without
+// --flown-at the photos' own clocks say when the survey was flown (else the upload time, said so).
+//
 // Resumable: it asks the survey which images (by sha256) it already has and sends only the others,
 // so an interrupted upload is simply run again. The key needs the operator role (API_KEY env works
 // too). --retry-failed also analyses the survey's failed images again (after an outage, or once
 // their cause is fixed). Progress goes to stderr, the report to stdout (--json for the whole report as JSON).
-import { readFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { listImages, surveyApiClient, SurveyUploadError, uploadSurveyImages } from '../pipeline/survey/upload-folder.ts';
+import { framesFromVideo, srtBeside, VIDEO_NAME } from '../pipeline/survey/video-frames.ts';
+import { parseCli, usageError } from './cli/args.ts';
 
+const cli = {
+  command: 'npm run survey:upload',
+  usage: `usage: npm run survey:upload -- <dir> (--survey <id> [--retry-failed] | --create <name> [--flown-at ISO] [--flight-height M] [--zones FILE] [--operator NAME])
+         [--video-every SECONDS] [--api URL] [--key KEY] [--wait SECONDS] [--json]`,
+};
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
+const { values, positionals } = parseCli({
+  ...cli,
+  positionals: true,
   options: {
     survey: { type: 'string' },
     create: { type: 'string' },
@@ -26,6 +39,7 @@ const { values, positionals } = parseArgs({
     wait: { type: 'string', default: '600', description: 'seconds to wait for the analysis (0: do not wait)' },
     json: { type: 'boolean', default: false },
     'retry-failed': { type: 'boolean', default: false },
+    'video-every': { type: 'string', default: '2', description: 'seconds between the frames taken from a video (with its .srt)' },
   },
 });
 
@@ -35,9 +49,10 @@ function die(message: string, code = 2): never {
 }
 
 const dir = positionals[0];
-if (!dir) die('usage: survey:upload -- <dir> (--survey <id> | --create <name>) [--api URL] [--key KEY]');
-if (!values.survey === !values.create) die('give either --survey <id> or --create <name>');
-if (!values.key) die('an API key with the operator role is needed (--key or API_KEY)');
+if (!dir) usageError(cli, 'no folder of images given');
+if (positionals.length > 1) usageError(cli, `one folder at a time, got ${positionals.length}`);
+if (!values.survey === !values.create) usageError(cli, 'give either --survey <id> or --create <name>');
+if (!values.key) usageError(cli, 'an API key with the operator role is needed (--key or API_KEY)');
 
 const client = surveyApiClient(values.api!, values.key);
 async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
@@ -55,9 +70,31 @@ function progress(done: number, total: number, bytes: number, totalBytes: number
   process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} files  ${mb(bytes)}/${mb(totalBytes)} MB  ${name.slice(0, 40).padEnd(40)}`);
 }
 
-const { images, skipped } = await listImages(path.resolve(dir));
-for (const s of skipped) process.stderr.write(`skipping ${path.relative(process.cwd(), s)}: not a JPEG, PNG or TIFF by its name\n`);
-if (images.length === 0) die(`no JPEG, PNG or TIFF files in ${dir}`);
+const listed = await listImages(path.resolve(dir));
+const images = [...listed.images];
+// Videos with their DJI .srt beside them go up as frames carrying the telemetry of their moment.
+const framesDir = await mkdtemp(path.join(os.tmpdir(), 'survey-upload-frames-'));
+process.on('exit', () => rmSync(framesDir, { recursive: true, force: true }));
+for (const s of listed.skipped) {
+  const shown = path.relative(process.cwd(), s);
+  if (!VIDEO_NAME.test(s)) {
+    if (!/\.srt$/i.test(s)) process.stderr.write(`skipping ${shown}: not a JPEG, PNG, TIFF or video by its name\n`);
+    continue;
+  }
+  const srt = srtBeside(s);
+  if (!srt) {
+    process.stderr.write(`skipping ${shown}: a video is placed by the DJI .srt beside it, and there is none (${path.basename(s).replace(VIDEO_NAME, '.SRT')})\n`);
+    continue;
+  }
+  try {
+    const frames = await framesFromVideo(s, srt, framesDir, Number(values['video-every']));
+    process.stderr.write(`${shown}: ${frames.length} frames, one every ${values['video-every']} s, positions from ${path.basename(srt)}\n`);
+    images.push(...frames);
+  } catch (err) {
+    process.stderr.write(`skipping ${shown}: ${(err as Error).message}\n`);
+  }
+}
+if (images.length === 0) die(`no JPEG, PNG or TIFF files, nor videos with their .srt, in ${dir}`);
 
 let upload: Awaited<ReturnType<typeof uploadSurveyImages>>;
 try {
@@ -79,6 +116,7 @@ try {
     onCreated: (id) => process.stderr.write(`created survey ${id} "${values.create}"\n`),
     onProgress: progress,
     onRefused: (message) => process.stderr.write(`\nrefused ${message}\n`),
+    onFlownAt: (flownAt, source, detail) => process.stderr.write(`flown at ${flownAt} (${source === 'photos' ? 'from' : 'the upload time:'} ${detail})\n`),
   });
 } catch (err) {
   die(err instanceof SurveyUploadError ? err.message : String(err));

@@ -7,7 +7,6 @@
 // reports each image's result to the API. Evidence and uploads are read from the object store the
 // API uses (OBJECTS_DIR, default data/objects, or S3_* variables). Logs go to stderr as JSON lines.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../api/config.ts';
 import { createLogger } from '../infra/logger.ts';
 import { openObjectStore, objectStoreSettingsFromEnv } from '../infra/object-store.ts';
@@ -16,8 +15,15 @@ import { createCaseReporter } from '../pipeline/cases/reporter.ts';
 import { startDispatchWorker } from '../pipeline/dispatch/worker.ts';
 import { parseAllowList } from '../pipeline/survey/label-allow-list.ts';
 import { startSurveyWorker } from '../pipeline/survey/worker.ts';
+import { parseCli, usageError } from './cli/args.ts';
 
-const { values } = parseArgs({
+const cli = {
+  command: 'npm run survey:worker',
+  usage: `usage: npm run survey:worker -- --api http://127.0.0.1:8080 --key <ingest key> [--redis redis://127.0.0.1:6379]
+         [--manifest models/manifest.json] [--dispatch] [--aerial-models id,id] [--labels '{"car":0.4}'] [--prefix P] [--lock-ms N]`,
+};
+const { values } = parseCli({
+  ...cli,
   options: {
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     api: { type: 'string', default: process.env.API_URL ?? 'http://127.0.0.1:8080' },
@@ -31,10 +37,7 @@ const { values } = parseArgs({
   },
 });
 const log = createLogger('survey-worker', { pid: process.pid });
-if (!values.key) {
-  console.error('survey-worker: an API key with the ingest role is needed (--key or INGEST_KEY; data/keys/ingest.key on an embedded install)');
-  process.exit(2);
-}
+if (!values.key) usageError(cli, 'an API key with the ingest role is needed (--key or INGEST_KEY; data/keys/ingest.key on an embedded install)');
 const api = { url: values.api!, key: values.key };
 const objects = await openObjectStore(objectStoreSettingsFromEnv(process.env, path.join(path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'objects')));
 await objects.ready();

@@ -9,7 +9,6 @@
 //   --start ISO-TIME   scene time of a file's first frame (default now): zone schedules use it
 //   --realtime         read a file at its own pace, as a camera would deliver it
 //   --fps N, --width N, --keyframes-only    override the config's analysis settings
-import { parseArgs } from 'node:util';
 import { CameraConfigError } from '../contracts/camera.ts';
 import { redactText } from '../infra/redact.ts';
 import { createCameraDetector } from '../pipeline/cameras/camera-detector.ts';
@@ -18,12 +17,19 @@ import { watchCamera } from '../pipeline/cameras/camera-watch.ts';
 import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import type { Violation } from '../contracts/types.ts';
 import type { ViolationWarning } from '../pipeline/cameras/violation-sink.ts';
+import { parseCli, usageError } from './cli/args.ts';
+
+const cli = {
+  command: 'npm run watch',
+  usage: 'usage: npm run watch -- <rtsp-url|video file> --camera <camera config file> [--start ISO] [--realtime] [--fps N] [--width N] [--keyframes-only]',
+};
 
 const round = (b: number[]) => b.map((v) => Math.round(v * 10) / 10);
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+  const { values, positionals } = parseCli({
+    ...cli,
+    positionals: true,
     options: {
       camera: { type: 'string' },
       start: { type: 'string' },
@@ -31,13 +37,10 @@ async function main(): Promise<number> {
       fps: { type: 'string' },
       width: { type: 'string' },
       'keyframes-only': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals.length !== 1 || !values.camera) {
-    process.stderr.write('usage: npm run watch -- <rtsp-url|video file> --camera <camera config file> [--start ISO] [--realtime] [--fps N] [--width N] [--keyframes-only]\n');
-    return values.help ? 0 : 2;
-  }
+  if (positionals.length !== 1) usageError(cli, positionals.length === 0 ? 'no source given (an RTSP/HTTP URL or a video file)' : `one source at a time, got ${positionals.length}`);
+  if (!values.camera) usageError(cli, '--camera is required');
   const source = positionals[0]!;
   let config;
   try {

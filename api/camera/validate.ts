@@ -27,7 +27,8 @@ export const zoneSchema = {
     name: { type: 'string', maxLength: 200 },
     kind: { type: 'string', enum: ['no_parking', 'sidewalk', 'roadway', 'other'] },
     polygon: { type: 'array', minItems: 3, maxItems: 200, items: point, description: '[x, y] points normalised to 0..1 of the picture' },
-    schedule: { type: 'array', items: { type: 'object' } },
+    // No type here: parseCameraConfig refuses a bad schedule with the shape it expects.
+    schedule: { description: 'daily windows [{"start": "HH:MM", "end": "HH:MM", "days": [1-7]}]; absent: always' },
     rules: { type: 'object' },
   },
 } as const;
@@ -38,7 +39,13 @@ export const cameraSchema = {
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 64 },
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    url: { type: 'string', minLength: 1, maxLength: 2000 },
+    url: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2000,
+      description:
+        'rtsp://, http(s):// or a file path. A password given here is stored encrypted and shown as *** (sending *** back keeps it); or name a secret the camera workers hold: rtsp://admin:{CAMERA_PASSWORD_GATE3}@10.0.0.5/stream1',
+    },
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
     location: {
       type: 'object',

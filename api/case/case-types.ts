@@ -2,6 +2,27 @@
 // (standard, code) pairs a case is filed under. New cases copy the primary pair, so a case keeps
 // the code it was filed with when the table changes later.
 import type { Db } from '../store/db.ts';
+import { dueAt, type WorkingCalendar } from './deadline.ts';
+
+/**
+ * The longest handling limit a type may have: a year (366 days). Longer is a typo, not a policy; and
+ * in working time a year already spans several calendar years, which the deadline still finds.
+ */
+export const HANDLING_LIMIT_MAX_MINUTES = 366 * 24 * 60;
+
+/**
+ * Whether a limit counted in working time ends under a calendar (a minute a week and a year-long
+ * limit never does). Checked when either is changed, so dispatching, and the due times the board
+ * shows, always find a due time.
+ */
+export function deadlineReachable(limitMinutes: number, calendar: WorkingCalendar, now: Date): boolean {
+  try {
+    dueAt(now, limitMinutes, true, calendar);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface CaseTypeRecord {
   type: string;

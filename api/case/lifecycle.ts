@@ -6,6 +6,8 @@ import type { ViolationType } from '../../contracts/types.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { Actor } from './actor.ts';
 import { dueAt, isCalendar, type WorkingCalendar } from './deadline.ts';
+import { CaseRefusal } from './refusal.ts';
+import { assertUnitExists } from './units.ts';
 
 export class CaseNotFoundError extends Error {
   constructor(readonly caseId: number) {
@@ -46,29 +48,38 @@ export interface MoveResult {
 /** Statuses from which a case may be put under another type. */
 export const RECLASSIFY_FROM: readonly CaseStatus[] = ['pending_review', 'confirmed', 'reopened'];
 
-export async function moveCase(db: Db, caseId: number, input: MoveInput, actor: Actor, now: Date): Promise<MoveResult> {
-  return db.transaction(async (tx) => {
-    const current = await lockCase(tx, caseId);
-    if (!canMove(current.status, input.move)) throw new MoveNotAllowedError(caseId, current.status, input.move);
-    const to = MOVE_TARGET[input.move];
-    let due: Date | null = null;
-    if (input.move === 'dispatch') due = await deadlineFor(tx, current.type, now);
-    await tx.query(
-      `UPDATE cases SET status = $2, updated_at = $3,
-         unit = CASE WHEN $4::text IS NOT NULL THEN $4 ELSE unit END,
-         due_at = CASE WHEN $2 = 'dispatched' THEN $5 ELSE due_at END,
-         reject_reason = CASE WHEN $2 = 'rejected' THEN $6 ELSE reject_reason END
-       WHERE id = $1`,
-      [caseId, to, now, input.unit ?? null, due, input.reason ?? null],
-    );
-    const note = input.move === 'reject' ? input.reason : input.note;
-    const details: Record<string, unknown> = {};
-    if (input.unit) details.unit = input.unit;
-    if (due) details.dueAt = due.toISOString();
-    if (input.move === 'reject' && input.note) details.note = input.note;
-    const auditId = await appendAudit(tx, caseId, now, actor, input.move, current.status, to, note ?? null, details);
-    return { caseId, from: current.status, to, auditId };
-  });
+export async function moveCase(db: Db, caseId: number, input: MoveInput, actor: Actor, now: Date): Promise<MoveResult & { dueAt: string | null }> {
+  // Handling carries after-photos, written with the move in one transaction (api/case/handle.ts).
+  if (input.move === 'handle') throw new CaseRefusal(400, 'after_photo_required', `case ${caseId}: handled needs at least one after-photo and a note (POST /v1/cases/${caseId}/handle with photos)`);
+  return db.transaction((tx) => moveLocked(tx, caseId, input, actor, now));
+}
+
+/** One move inside the caller's transaction (bulk dispatch moves many in one). */
+export async function moveLocked(tx: Queryable, caseId: number, input: MoveInput, actor: Actor, now: Date): Promise<MoveResult & { dueAt: string | null }> {
+  if (input.move === 'dispatch') {
+    if (!input.unit) throw new CaseRefusal(400, 'bad_request', 'dispatch needs a unit');
+    await assertUnitExists(tx, input.unit);
+  }
+  const current = await lockCase(tx, caseId);
+  if (!canMove(current.status, input.move)) throw new MoveNotAllowedError(caseId, current.status, input.move);
+  const to = MOVE_TARGET[input.move];
+  let due: Date | null = null;
+  if (input.move === 'dispatch') due = await deadlineFor(tx, current.type, now);
+  await tx.query(
+    `UPDATE cases SET status = $2, updated_at = $3,
+       unit = CASE WHEN $4::text IS NOT NULL THEN $4 ELSE unit END,
+       due_at = CASE WHEN $2 = 'dispatched' THEN $5 ELSE due_at END,
+       reject_reason = CASE WHEN $2 = 'rejected' THEN $6 ELSE reject_reason END
+     WHERE id = $1`,
+    [caseId, to, now, input.unit ?? null, due, input.reason ?? null],
+  );
+  const note = input.move === 'reject' ? input.reason : input.note;
+  const details: Record<string, unknown> = {};
+  if (input.unit) details.unit = input.unit;
+  if (due) details.dueAt = due.toISOString();
+  if (input.move === 'reject' && input.note) details.note = input.note;
+  const auditId = await appendAudit(tx, caseId, now, actor, input.move, current.status, to, note ?? null, details);
+  return { caseId, from: current.status, to, auditId, dueAt: due ? due.toISOString() : null };
 }
 
 export async function reclassifyCase(db: Db, caseId: number, type: ViolationType, note: string | undefined, actor: Actor, now: Date): Promise<MoveResult> {
@@ -89,13 +100,16 @@ export async function reclassifyCase(db: Db, caseId: number, type: ViolationType
   });
 }
 
-async function lockCase(tx: Queryable, caseId: number): Promise<{ status: CaseStatus; type: string }> {
-  const [row] = await tx.query<{ status: CaseStatus; type: string }>('SELECT status, type FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
+export async function lockCase(tx: Queryable, caseId: number): Promise<{ status: CaseStatus; type: string; unit: string | null; sourceKind: string }> {
+  const [row] = await tx.query<{ status: CaseStatus; type: string; unit: string | null; source_kind: string }>(
+    'SELECT status, type, unit, source_kind FROM cases WHERE id = $1 FOR UPDATE',
+    [caseId],
+  );
   if (!row) throw new CaseNotFoundError(caseId);
-  return row;
+  return { status: row.status, type: row.type, unit: row.unit, sourceKind: row.source_kind };
 }
 
-async function appendAudit(
+export async function appendAudit(
   tx: Queryable,
   caseId: number,
   at: Date,
@@ -107,14 +121,14 @@ async function appendAudit(
   details: Record<string, unknown>,
 ): Promise<number> {
   const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO audit (case_id, at, actor, actor_role, action, from_status, to_status, note, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [caseId, at, actor.name, actor.role, action, from, to, note, JSON.stringify(details)],
+    `INSERT INTO audit (case_id, at, actor, actor_role, action, from_status, to_status, note, details, actor_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [caseId, at, actor.name, actor.role, action, from, to, note, JSON.stringify(details), actor.keyId],
   );
   return row!.id;
 }
 
-async function deadlineFor(tx: Queryable, type: string, now: Date): Promise<Date | null> {
+export async function deadlineFor(tx: Queryable, type: string, now: Date): Promise<Date | null> {
   const [limit] = await tx.query<{ handling_limit_minutes: number; working_time: boolean }>(
     'SELECT handling_limit_minutes, working_time FROM case_types WHERE type = $1',
     [type],

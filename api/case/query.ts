@@ -20,6 +20,11 @@ export interface CaseFilter {
   /** [minLon, minLat, maxLon, maxLat]. */
   bbox?: [number, number, number, number];
   overdue?: boolean;
+  /** Dispatched to this unit. */
+  unit?: string;
+  zone?: string;
+  /** A case number (#123 or 123) or part of a plate. */
+  q?: string;
 }
 
 export interface ListOptions extends CaseFilter {
@@ -62,6 +67,16 @@ export function filterSql(f: CaseFilter, now: Date, params: unknown[]): string[]
   }
   if (f.overdue === true) where.push(`c.status = 'dispatched' AND c.due_at < ${p(now)}`);
   if (f.overdue === false) where.push(`NOT (c.status = 'dispatched' AND c.due_at IS NOT NULL AND c.due_at < ${p(now)})`);
+  if (f.unit) where.push(`c.unit = ${p(f.unit)}`);
+  if (f.zone) where.push(`c.zone_id = ${p(f.zone)}`);
+  if (f.q?.trim()) {
+    // "#123" is a case number only; bare digits may be a number or part of a plate.
+    const numbered = /^#\d{1,15}$/.test(f.q.trim());
+    const q = f.q.trim().replace(/^#/, '');
+    const plate = () => `c.plate ILIKE ${p(`%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)}`;
+    if (numbered) where.push(`c.id = ${p(Number(q))}`);
+    else where.push(/^\d{1,15}$/.test(q) ? `(c.id = ${p(Number(q))} OR ${plate()})` : plate());
+  }
   return where;
 }
 
@@ -161,6 +176,8 @@ export interface CaseDetail extends CaseRecord {
   observations: ObservationRow[];
   /** Oldest first: every transition and review decision. */
   audit: AuditEntry[];
+  /** Evidence of lifecycle steps (after-photos, the verifier's frames), oldest first, each with its audit entry. */
+  followUp: Array<Omit<EvidenceRow, 'observationId'> & { auditId: number }>;
 }
 
 export async function getCase(db: Db, id: number, now: Date): Promise<CaseDetail | null> {
@@ -176,6 +193,7 @@ export async function getCase(db: Db, id: number, now: Date): Promise<CaseDetail
   ]);
   const [first] = await db.query<{ id: string }>('SELECT id FROM observations WHERE case_id = $1 ORDER BY observed_at, id LIMIT 1', [id]);
   const wanted = [...new Set([first?.id, observations[0]?.id as string | undefined].filter((x): x is string => !!x))];
+  const followUp = await db.query(`SELECT * FROM evidence WHERE case_id = $1 AND audit_id IS NOT NULL ORDER BY audit_id, id`, [id]);
   const evidence = wanted.length
     ? await db.query(
         `SELECT * FROM evidence WHERE case_id = $1 AND observation_id = ANY($2::text[]) ORDER BY captured_at DESC, id`,
@@ -186,18 +204,7 @@ export async function getCase(db: Db, id: number, now: Date): Promise<CaseDetail
     ...toCaseRecord(row, now),
     codes: codes.map((c) => ({ standard: c.standard as string, code: c.code as string, primary: c.is_primary as boolean })),
     handlingLimitMinutes: (row.handling_limit_minutes as number | null) ?? null,
-    evidence: evidence.map((e) => ({
-      observationId: e.observation_id as string,
-      kind: e.kind as string,
-      key: e.object_key as string,
-      sha256: e.sha256 as string,
-      contentType: e.content_type as string,
-      capturedAt: (e.captured_at as Date).toISOString(),
-      bytes: e.bytes as number,
-      width: (e.width as number | null) ?? null,
-      height: (e.height as number | null) ?? null,
-      box: (e.box as number[] | null) ?? null,
-    })),
+    evidence: evidence.map((e) => ({ observationId: e.observation_id as string, ...evidenceItem(e) })),
     observations: observations.map((o) => ({
       id: o.id as string,
       observedAt: (o.observed_at as Date).toISOString(),
@@ -220,6 +227,7 @@ export async function getCase(db: Db, id: number, now: Date): Promise<CaseDetail
       note: (a.note as string | null) ?? null,
       details: (a.details as Record<string, unknown> | null) ?? null,
     })),
+    followUp: followUp.map((e) => ({ auditId: e.audit_id as number, ...evidenceItem(e) })),
   };
 }
 
@@ -237,4 +245,19 @@ export async function countOverdue(db: Db, now: Date): Promise<number> {
 export async function findEvidence(db: Db, sha256: string): Promise<{ caseId: number; key: string; contentType: string } | null> {
   const [row] = await db.query('SELECT case_id, object_key, content_type FROM evidence WHERE sha256 = $1 LIMIT 1', [sha256]);
   return row ? { caseId: row.case_id as number, key: row.object_key as string, contentType: row.content_type as string } : null;
+}
+
+/** One stored evidence item as the API shows it: a sighting's evidence and a follow-up's photo alike. */
+function evidenceItem(e: Record<string, unknown>) {
+  return {
+    kind: e.kind as string,
+    key: e.object_key as string,
+    sha256: e.sha256 as string,
+    contentType: e.content_type as string,
+    capturedAt: (e.captured_at as Date).toISOString(),
+    bytes: e.bytes as number,
+    width: (e.width as number | null) ?? null,
+    height: (e.height as number | null) ?? null,
+    box: (e.box as number[] | null) ?? null,
+  };
 }

@@ -98,7 +98,8 @@ export async function listReviewed(
     }
     for (const e of evidence) {
       // Clean frames travel with the annotated frame they copy, not as images of their own.
-      if (e.case_id !== caseId || e.kind === 'clean_frame' || seenSha.has(e.sha256 as string)) continue;
+      // The side-by-side comparison is a drawing for reviewers, not a picture to train on.
+      if (e.case_id !== caseId || e.kind === 'clean_frame' || e.kind === 'comparison' || seenSha.has(e.sha256 as string)) continue;
       seenSha.add(e.sha256 as string);
       const ev = { sha256: e.sha256 as string, box: (e.box as number[] | null) ?? null };
       images.push({

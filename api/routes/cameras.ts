@@ -1,23 +1,21 @@
-// Cameras CRUD. Operators write; the pipeline (ingest key) reads full configs including stream
-// URLs; reviewers see URLs with credentials masked. URLs are never logged.
+// Cameras CRUD. Operators write; every answer masks the password (rtsp://admin:***@…; reviewers
+// see no user name either), and the pipeline (ingest key) also gets the URL with its password
+// sealed (api/camera/secrets.ts). Passwords are sealed before they are stored. URLs are never logged.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CameraConfig } from '../../contracts/camera.ts';
-import { redactUrl } from '../../infra/redact.ts';
+import { loadCameraSecretKey } from '../../infra/camera-secret-key.ts';
+import { cameraForRole, sealStoredPasswords, urlToStore } from '../camera/secrets.ts';
 import { deleteCamera, getCamera, listCameras, putCamera } from '../camera/store.ts';
 import { cameraSchema, CameraConfigInvalid, checkCameraConfig } from '../camera/validate.ts';
-import type { Actor } from '../case/actor.ts';
 import { errorSchema, ROLES } from './schemas.ts';
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' } } } as const;
 
-/** Who sees stream URLs as they are: the workers that open them and the people who configure them. */
-export function forActor(camera: CameraConfig, actor: Actor): CameraConfig {
-  return actor.role === 'reviewer' ? { ...camera, url: redactUrl(camera.url) } : camera;
-}
-
-export function semanticCheck(raw: CameraConfig, source: string, reply: FastifyReply): CameraConfig | undefined {
+/** The camera as it is stored (password sealed), or undefined once a 400 naming the problem is sent. */
+export function semanticCheck(raw: CameraConfig, source: string, reply: FastifyReply, toStore?: (url: string) => string): CameraConfig | undefined {
   try {
-    return checkCameraConfig(raw, source);
+    const camera = checkCameraConfig(raw, source);
+    return toStore ? { ...camera, url: toStore(camera.url) } : camera;
   } catch (err) {
     if (err instanceof CameraConfigInvalid) {
       void reply.code(400).send({ error: 'bad_request', message: err.message });
@@ -28,8 +26,12 @@ export function semanticCheck(raw: CameraConfig, source: string, reply: FastifyR
 }
 
 export async function camerasRoutes(app: FastifyInstance): Promise<void> {
+  const key = app.apiConfig.cameraSecrets ? await loadCameraSecretKey(app.apiConfig.cameraSecrets, { create: true }) : undefined;
+  await sealStoredPasswords(app.db, key, app.log, app.clock());
+  const toStore = (id: string, stored: CameraConfig | null) => (url: string) => urlToStore(url, id, stored, key);
+
   app.get('/v1/cameras', { config: { roles: ROLES.readCameras }, schema: { tags: ['cameras'], summary: 'All cameras with their zones' } }, async (request) => ({
-    items: (await listCameras(app.db)).map((c) => forActor(c, request.actor!)),
+    items: (await listCameras(app.db)).map((c) => cameraForRole(c, request.actor!.role)),
   }));
 
   app.get<{ Params: { id: string } }>(
@@ -38,7 +40,7 @@ export async function camerasRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const camera = await getCamera(app.db, request.params.id);
       if (!camera) return reply.code(404).send({ error: 'not_found', message: `camera ${request.params.id} does not exist` });
-      return forActor(camera, request.actor!);
+      return cameraForRole(camera, request.actor!.role);
     },
   );
 
@@ -49,11 +51,11 @@ export async function camerasRoutes(app: FastifyInstance): Promise<void> {
       if (await getCamera(app.db, request.body.id)) {
         return reply.code(409).send({ error: 'exists', message: `camera ${request.body.id} exists; PUT /v1/cameras/${request.body.id} replaces it`, field: 'id' });
       }
-      const camera = semanticCheck(request.body, `POST /v1/cameras`, reply);
+      const camera = semanticCheck(request.body, `POST /v1/cameras`, reply, toStore(request.body.id, null));
       if (!camera) return reply;
       await putCamera(app.db, camera, app.clock());
       request.log.info({ camera: camera.id, actor: request.actor!.name }, 'camera added');
-      return reply.code(201).send(camera);
+      return reply.code(201).send(cameraForRole(camera, request.actor!.role));
     },
   );
 
@@ -67,11 +69,12 @@ export async function camerasRoutes(app: FastifyInstance): Promise<void> {
       if (request.body.id !== request.params.id) {
         return reply.code(400).send({ error: 'bad_request', message: `body.id ${request.body.id} differs from the camera id in the path`, field: 'id' });
       }
-      const camera = semanticCheck(request.body, `PUT /v1/cameras/${request.params.id}`, reply);
+      const stored = await getCamera(app.db, request.params.id);
+      const camera = semanticCheck(request.body, `PUT /v1/cameras/${request.params.id}`, reply, toStore(request.params.id, stored));
       if (!camera) return reply;
       const created = await putCamera(app.db, camera, app.clock());
       request.log.info({ camera: camera.id, created, actor: request.actor!.name }, 'camera saved');
-      return reply.code(created ? 201 : 200).send(camera);
+      return reply.code(created ? 201 : 200).send(cameraForRole(camera, request.actor!.role));
     },
   );
 

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { caseObservationSchema, type CaseObservation } from '../../contracts/case.ts';
 import { ingestObservation } from '../case/ingest.ts';
+import { checkEvidenceContent } from '../evidence/ingest-check.ts';
 import { countByStatus, countOverdue, getCase, listCases, type CaseSort } from '../case/query.ts';
 import { withCorrections } from '../case/corrections.ts';
 import { typeLabelsOf } from './corrections.ts';
@@ -23,6 +24,7 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
           200: { $ref: 'CaseIngestResult#' },
           201: { $ref: 'CaseIngestResult#' },
           400: errorSchema,
+          415: errorSchema,
           422: errorSchema,
         },
       },
@@ -35,11 +37,8 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
         }
       }
       if (app.apiConfig.verifyEvidenceOnIngest !== false) {
-        for (const [i, e] of obs.evidence.entries()) {
-          if (!(await app.objects.has(e.key))) {
-            return reply.code(422).send({ error: 'evidence_missing', message: `evidence ${e.key} is not in the object store; upload it before posting the case`, field: `evidence.${i}.key` });
-          }
-        }
+        const refused = await checkEvidenceContent(app.objects, obs.evidence);
+        if (refused) return reply.code(refused.status).send({ error: refused.error, message: refused.message, field: refused.field });
       }
       const result = await ingestObservation(app.db, obs, request.actor!, app.clock());
       app.metrics.ingested.inc({ result: result.result, type: obs.type });
@@ -106,6 +105,7 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
       return {
         ...detail,
         evidence: detail.evidence.map((e) => ({ ...e, url: `/v1/evidence/${e.sha256}?${app.signer.sign(e.sha256, now)}` })),
+        followUp: detail.followUp.map((e) => ({ ...e, url: `/v1/evidence/${e.sha256}?${app.signer.sign(e.sha256, now)}` })),
       };
     },
   );

@@ -1,19 +1,19 @@
 // Lifecycle moves after review: 派遣 dispatch to a unit, 处置 handled, 核查 verified, 结案 closed,
-// and reopened. A move not allowed from the case's status gets 409 with the allowed ones.
+// and reopened. A move not allowed from the case's status gets 409 with the allowed ones. 处置 (handled,
+// with after-photos) is in api/routes/field.ts.
 import type { FastifyInstance } from 'fastify';
 import type { CaseMove } from '../../contracts/case.ts';
 import { moveCase } from '../case/lifecycle.ts';
 import { caseIdParams, emptyBodyIsObject, errorSchema, moveResultSchema, noteBody, ROLES } from './schemas.ts';
 
-const MOVES: Array<{ move: Exclude<CaseMove, 'confirm' | 'reject'>; summary: string }> = [
-  { move: 'handle', summary: 'The unit reports the problem handled (处置)' },
+const MOVES: Array<{ move: Exclude<CaseMove, 'confirm' | 'reject' | 'handle' | 'dispatch'>; summary: string }> = [
   { move: 'verify', summary: 'Handling checked on site or on camera (核查)' },
   { move: 'close', summary: 'Close the case (结案)' },
   { move: 'reopen', summary: 'Reopen a handled, verified or closed case' },
 ];
 
 export async function lifecycleRoutes(app: FastifyInstance): Promise<void> {
-  const responses = { 200: moveResultSchema, 404: errorSchema, 409: errorSchema };
+  const responses = { 200: moveResultSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
 
   app.post<{ Params: { id: number }; Body: { unit: string; note?: string } }>(
     '/v1/cases/:id/dispatch',
@@ -21,7 +21,7 @@ export async function lifecycleRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: ROLES.lifecycle },
       schema: {
         tags: ['lifecycle'],
-        summary: 'Dispatch a confirmed or reopened case to a field unit (派遣); sets the due time from the type handling limit',
+        summary: 'Dispatch a confirmed or reopened case to a field unit (派遣); sets the due time from the type handling limit; an unknown unit is 422',
         params: caseIdParams,
         body: {
           type: 'object',

@@ -26,12 +26,16 @@ export interface QueueDashboardOptions {
 
 export async function queueDashboard(app: FastifyInstance, opts: QueueDashboardOptions): Promise<void> {
   const now = opts.now ?? (() => new Date());
-  const sessions = new Map<string, { name: string; expires: number }>();
+  // keyId: the admin key the session was opened with; revoking it ends the session.
+  const sessions = new Map<string, { name: string; keyId: string; expires: number }>();
 
   app.post(`${DASHBOARD_PATH}-session`, { config: { roles: ROLES.admin }, schema: { tags: ['admin'], summary: 'Sign in to the queue dashboard (sets a session cookie)' } }, async (request, reply) => {
     const token = randomBytes(32).toString('base64url');
-    sessions.set(token, { name: request.actor!.name, expires: now().getTime() + SESSION_SECONDS * 1000 });
-    reply.header('set-cookie', `${COOKIE}=${token}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}`);
+    sessions.set(token, { name: request.actor!.name, keyId: request.actor!.keyId, expires: now().getTime() + SESSION_SECONDS * 1000 });
+    // Secure whenever the browser reached us over TLS: directly, or through a proxy trusted to say so
+    // (ApiConfig.trustProxy / TRUST_PROXY and X-Forwarded-Proto); a plain-http loopback still signs in.
+    const secure = request.protocol === 'https' ? '; Secure' : '';
+    reply.header('set-cookie', `${COOKIE}=${token}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}${secure}`);
     return { dashboard: `${DASHBOARD_PATH}/`, expiresInSeconds: SESSION_SECONDS };
   });
 
@@ -63,7 +67,8 @@ export async function queueDashboard(app: FastifyInstance, opts: QueueDashboardO
     board.addHook('onRequest', async (request, reply) => {
       const token = cookie(request, COOKIE);
       const session = token ? sessions.get(token) : undefined;
-      if (!session || session.expires < now().getTime()) {
+      // The key is checked as often as API keys are (the key cache), and at once after a revocation here.
+      if (!session || session.expires < now().getTime() || !(await app.keys.isActive(session.keyId))) {
         if (token) sessions.delete(token);
         const wantsPage = (request.headers.accept ?? '').includes('text/html');
         return wantsPage
@@ -83,7 +88,8 @@ function cookie(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-const LOGIN_PAGE = `<!doctype html><meta charset="utf-8"><title>队列 Queue dashboard</title>
+/** Exported for its CSP: the inline script is allowed by its hash (api/security-headers.ts). */
+export const LOGIN_PAGE = `<!doctype html><meta charset="utf-8"><title>队列 Queue dashboard</title>
 <style>body{font-family:sans-serif;max-width:28em;margin:4em auto}input,button{font-size:1em;padding:.4em;width:100%;margin:.3em 0}</style>
 <h1>队列 Queues</h1><p>Admin key 管理员密钥:</p>
 <form id="f"><input id="k" type="password" autocomplete="off" autofocus><button>Sign in 登录</button></form><p id="m"></p>

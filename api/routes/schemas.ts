@@ -5,9 +5,11 @@ import type { Role } from '../case/actor.ts';
 /** Who may do what; admin may always. */
 export const ROLES = {
   ingest: ['ingest'],
-  readCases: ['reviewer', 'operator'],
+  readCases: ['reviewer', 'operator', 'dispatcher'],
   review: ['reviewer'],
-  lifecycle: ['reviewer'],
+  lifecycle: ['reviewer', 'dispatcher'],
+  /** A field key (one unit's cases) and, on the unit's behalf, dispatchers. */
+  field: ['field', 'dispatcher'],
   readCameras: ['ingest', 'operator', 'reviewer'],
   configure: ['operator'],
   readTypes: ['ingest', 'operator', 'reviewer'],
@@ -31,10 +33,11 @@ export async function emptyBodyIsObject(request: { body: unknown }): Promise<voi
   if (request.body === undefined || request.body === null) request.body = {};
 }
 
+/** Case ids are bigint in the store; past 2^53 a JS number is no longer the id that was typed, so that is the bound. */
 export const caseIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1 } },
+  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'case id' } },
 } as const;
 
 export const noteBody = {
@@ -60,6 +63,9 @@ export const caseFilterQuery = {
     description: 'minLon,minLat,maxLon,maxLat',
   },
   overdue: { type: 'boolean' },
+  unit: { type: 'string', maxLength: 200, description: 'dispatched to this unit' },
+  zone: { type: 'string', maxLength: 200, description: 'zone id' },
+  q: { type: 'string', maxLength: 64, description: 'case number (123 or #123) or part of a plate' },
 } as const;
 
 export const moveResultSchema = {
@@ -69,6 +75,7 @@ export const moveResultSchema = {
     from: { type: 'string' },
     to: { type: 'string' },
     auditId: { type: 'integer' },
+    dueAt: { type: ['string', 'null'], description: 'dispatch: when the unit must have handled it' },
   },
 } as const;
 
@@ -89,6 +96,9 @@ export interface FilterQuery {
   to?: string;
   bbox?: string;
   overdue?: boolean;
+  unit?: string;
+  zone?: string;
+  q?: string;
 }
 
 export function toFilter(q: FilterQuery) {
@@ -101,6 +111,9 @@ export function toFilter(q: FilterQuery) {
     to: q.to ? new Date(q.to) : undefined,
     bbox: q.bbox ? (q.bbox.split(',').map(Number) as [number, number, number, number]) : undefined,
     overdue: q.overdue,
+    unit: q.unit,
+    zone: q.zone,
+    q: q.q,
   };
 }
 

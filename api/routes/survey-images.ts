@@ -3,6 +3,7 @@
 // corrections, including on images that raised no case. `npm run dataset:export` reads the
 // reviewed images through GET /v1/export/reviewed-survey-images.
 import type { FastifyInstance } from 'fastify';
+import { allowedMediaType, describeContent, SURVEY_MEDIA_TYPES } from '../evidence/media-type.ts';
 import { readVerified, sendImmutable } from '../evidence/verified-object.ts';
 import { CorrectionRefused, type CorrectionInput } from '../case/corrections.ts';
 import { addSurveyImageCorrection, latestSurveyImageCorrections, listReviewedSurveyImages, surveyImageBoxes, surveyImageCorrections } from '../survey/image-corrections.ts';
@@ -84,6 +85,7 @@ export async function surveyImagesRoutes(app: FastifyInstance): Promise<void> {
         telemetry: r?.telemetry ?? null,
         geolocated: r?.geolocated ?? null,
         notGeolocated: r?.notGeolocated ?? null,
+        warnings: [...image.uploadWarnings, ...(r?.warnings ?? [])],
         detector: r?.detector?.statement ?? null,
         detections: r?.detections ?? [],
         violations: r?.violations ?? [],
@@ -103,7 +105,7 @@ export async function surveyImagesRoutes(app: FastifyInstance): Promise<void> {
         summary: 'The uploaded image, checked against its sha256 before it is served (API key, or the signed link from the image detail)',
         params: imageParams,
         querystring: { type: 'object', properties: { exp: { type: 'string' }, sig: { type: 'string' } } },
-        response: { 404: errorSchema, 500: errorSchema },
+        response: { 404: errorSchema, 415: errorSchema, 500: errorSchema },
       },
     },
     async (request, reply) => {
@@ -119,7 +121,13 @@ export async function surveyImagesRoutes(app: FastifyInstance): Promise<void> {
         request.log.error({ survey: id, sha256, actual: read.actual }, 'survey image does not match its sha256');
         return reply.code(500).send({ error: 'image_hash_mismatch', message: `image ${sha256} of survey ${id} no longer matches its sha256; not served` });
       }
-      return sendImmutable(reply, read.bytes, image.contentType, sha256);
+      const type = allowedMediaType(read.bytes, SURVEY_MEDIA_TYPES);
+      if (!type) {
+        const found = describeContent(read.bytes);
+        request.log.error({ survey: id, sha256, declared: image.contentType, found }, 'survey image is not a raster type the product accepts; not served');
+        return reply.code(415).send({ error: 'image_type_refused', message: `image ${sha256} of survey ${id} is ${found}, not JPEG, PNG, WebP or TIFF; not served` });
+      }
+      return sendImmutable(reply, read.bytes, type, sha256);
     },
   );
 

@@ -2,12 +2,17 @@
 // object store under their sha256); the survey worker takes one job per distinct image from the
 // survey-images queue and reports each result back here, since the API is the single writer.
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { surveyImageResultSchema, surveyInputSchema, surveyZonesSchema, type SurveyImageResult, type SurveyInput, type SurveyZones } from '../../contracts/survey.ts';
 import { createSurveyQueue, type SurveyImageJob, type SurveyQueue } from '../../infra/survey-queue.ts';
+import { shown, unstorableText } from '../input-guard.ts';
 import { checkSurveyImage, UploadRefused } from '../survey/image-upload.ts';
+import { fileParts, MalformedUpload } from '../survey/upload-parts.ts';
+import { checkSurveyInput, checkSurveyZones, SurveyInputInvalid } from '../survey/validate.ts';
 import { surveyReport } from '../survey/report.ts';
 import { addImage, createSurvey, getImage, getSurvey, listImages, listSurveys, queuedImages, requeueFailed, saveResult, setSurveyZones } from '../survey/store.ts';
+import { withCounts } from '../survey/counts.ts';
+import { verifyDroneCases } from '../survey/verify-drone-cases.ts';
 import { errorSchema } from './schemas.ts';
 
 /** Drone photos are 5-30 MB; multispectral TIFFs more. Above this a file is refused (per file). */
@@ -69,13 +74,19 @@ export async function surveysRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['surveys'], summary: 'Create a drone survey (zone layers optional, replaceable later)', body: surveyInputSchema, response: { 400: errorSchema } },
     },
     async (request, reply) => {
-      const survey = await createSurvey(app.db, request.body, request.actor!.name, app.clock());
+      let input: SurveyInput;
+      try {
+        input = checkSurveyInput(request.body);
+      } catch (err) {
+        return refuseInvalid(reply, err);
+      }
+      const survey = await createSurvey(app.db, input, request.actor!.name, app.clock());
       request.log.info({ survey: survey.id, name: survey.name, actor: request.actor!.name }, 'survey created');
       return reply.code(201).send(survey);
     },
   );
 
-  app.get('/v1/surveys', { config: { roles: [...READ] }, schema: { tags: ['surveys'], summary: 'Recent surveys' } }, async () => ({ items: await listSurveys(app.db) }));
+  app.get('/v1/surveys', { config: { roles: [...READ] }, schema: { tags: ['surveys'], summary: 'Recent surveys, with their image and case counts' } }, async () => ({ items: await withCounts(app.db, await listSurveys(app.db)) }));
 
   app.get<{ Params: { id: string }; Querystring: { images?: boolean } }>(
     '/v1/surveys/:id',
@@ -103,6 +114,11 @@ export async function surveysRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['surveys'], summary: "Replace the survey's zone layers (no-parking, sidewalks, permitted buildings); applies to images analysed from now on", params: idParams, body: surveyZonesSchema, response: { 404: errorSchema } },
     },
     async (request, reply) => {
+      try {
+        checkSurveyZones(request.body, '');
+      } catch (err) {
+        return refuseInvalid(reply, err);
+      }
       if (!(await setSurveyZones(app.db, request.params.id, request.body, app.clock()))) {
         return reply.code(404).send({ error: 'not_found', message: `survey ${request.params.id} does not exist` });
       }
@@ -140,23 +156,36 @@ export async function surveysRoutes(app: FastifyInstance): Promise<void> {
       const log = request.log.child({ survey: surveyId });
       const accepted: Array<{ fileName: string; sha256: string; status: 'queued' | 'duplicate'; width: number; height: number; warnings: string[] }> = [];
       const refused: Array<{ fileName: string; status: number; problem: string }> = [];
-      for await (const part of request.parts()) {
-        if (part.type !== 'file') continue;
-        const fileName = part.filename || part.fieldname || 'unnamed';
-        const bytes = await part.toBuffer();
-        try {
-          if (part.file.truncated) throw new UploadRefused(413, `larger than the ${formatBytes(maxFileBytes)} limit per file`);
-          const image = await checkSurveyImage(bytes, settings.maxPixels);
-          const stored = await app.objects.put(bytes, image.contentType);
-          const fresh = await addImage(app.db, surveyId, { sha256: stored.sha256, key: stored.key, fileName, contentType: image.contentType, bytes: bytes.length, width: image.width, height: image.height, warnings: image.warnings }, request.actor!.name, app.clock());
-          if (fresh) await enqueue({ surveyId, sha256: stored.sha256, key: stored.key, fileName });
-          accepted.push({ fileName, sha256: stored.sha256, status: fresh ? 'queued' : 'duplicate', width: image.width, height: image.height, warnings: image.warnings });
-          log.info({ file: fileName, sha256: stored.sha256, bytes: bytes.length, duplicate: !fresh }, fresh ? 'survey image stored' : 'survey image already uploaded');
-        } catch (err) {
-          if (!(err instanceof UploadRefused)) throw err;
-          refused.push({ fileName, status: err.status, problem: err.problem });
-          log.warn({ file: fileName, problem: err.problem }, 'survey image refused');
+      let broken: MalformedUpload | undefined;
+      try {
+        for await (const { part, bytes } of fileParts(request)) {
+          const named = part.filename || part.fieldname || 'unnamed';
+          // A name the store cannot hold is refused as the file's problem, and shown escaped.
+          const nameProblem = unstorableText(named);
+          const fileName = nameProblem ? shown(named) : named;
+          try {
+            if (nameProblem) throw new UploadRefused(400, `the file name ${nameProblem}`);
+            if (part.file.truncated) throw new UploadRefused(413, `larger than the ${formatBytes(maxFileBytes)} limit per file`);
+            const image = await checkSurveyImage(bytes, settings.maxPixels);
+            const stored = await app.objects.put(bytes, image.contentType);
+            const fresh = await addImage(app.db, surveyId, { sha256: stored.sha256, key: stored.key, fileName, contentType: image.contentType, bytes: bytes.length, width: image.width, height: image.height, warnings: image.warnings }, request.actor!.name, app.clock());
+            if (fresh) await enqueue({ surveyId, sha256: stored.sha256, key: stored.key, fileName });
+            accepted.push({ fileName, sha256: stored.sha256, status: fresh ? 'queued' : 'duplicate', width: image.width, height: image.height, warnings: image.warnings });
+            log.info({ file: fileName, sha256: stored.sha256, bytes: bytes.length, duplicate: !fresh }, fresh ? 'survey image stored' : 'survey image already uploaded');
+          } catch (err) {
+            if (!(err instanceof UploadRefused)) throw err;
+            refused.push({ fileName, status: err.status, problem: err.problem });
+            log.warn({ file: fileName, problem: err.problem }, 'survey image refused');
+          }
         }
+      } catch (err) {
+        if (!(err instanceof MalformedUpload)) throw err;
+        broken = err;
+      }
+      if (broken) {
+        log.warn({ problem: broken.problem, stored: accepted.length }, 'survey upload malformed');
+        const kept = accepted.length > 0 ? `; the ${accepted.length} file(s) before the break were stored` : '';
+        return reply.code(broken.status).send({ error: 'bad_multipart', message: `${broken.problem}${kept}`, refused, images: accepted });
       }
       if (accepted.length === 0 && refused.length === 0) return reply.code(400).send({ error: 'bad_request', message: 'no file parts in the upload' });
       if (refused.length > 0) {
@@ -210,9 +239,15 @@ export async function surveysRoutes(app: FastifyInstance): Promise<void> {
       if (!(await getImage(app.db, id, sha256))) return reply.code(404).send({ error: 'not_found', message: `survey ${id} has no image ${sha256}` });
       await saveResult(app.db, id, sha256, request.body, app.clock());
       request.log.info({ survey: id, sha256, status: request.body.status, attempt: request.body.attempt, violations: request.body.violations?.length ?? 0 }, 'survey image result');
+      await verifyDroneCases(app, request, id, sha256, request.body);
       return { status: request.body.status };
     },
   );
+}
+
+function refuseInvalid(reply: FastifyReply, err: unknown): FastifyReply {
+  if (!(err instanceof SurveyInputInvalid)) throw err;
+  return reply.code(400).send({ error: 'bad_request', message: err.message, field: err.field, in: 'body' });
 }
 
 function formatBytes(n: number): string {

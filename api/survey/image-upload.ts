@@ -11,7 +11,7 @@ export type SurveyFormat = keyof typeof SURVEY_FORMATS;
 export class UploadRefused extends Error {
   override name = 'UploadRefused';
   constructor(
-    readonly status: 413 | 415 | 422,
+    readonly status: 400 | 413 | 415 | 422,
     readonly problem: string,
   ) {
     super(problem);

@@ -20,6 +20,11 @@ export function setKey(key) {
   sessionStorage.setItem(KEY_STORAGE, key);
 }
 
+/** The key this tab signed in with (for requests api() does not make, e.g. downloads). */
+export function currentKey() {
+  return sessionStorage.getItem(KEY_STORAGE);
+}
+
 export function forgetKey() {
   sessionStorage.removeItem(KEY_STORAGE);
 }
@@ -61,7 +66,32 @@ export const STATUS_NAMES = {
   reopened: '已重开',
 };
 
+/** English beside each status's Chinese name, for pills and lists people read. */
+export const STATUS_EN = {
+  pending_review: 'pending review',
+  confirmed: 'confirmed',
+  rejected: 'rejected',
+  dispatched: 'dispatched',
+  handled: 'handled',
+  verified: 'verified',
+  closed: 'closed',
+  reopened: 'reopened',
+};
+
+/** "已派遣 dispatched": a status as people read it, Chinese first. */
+export function statusLabel(status) {
+  return STATUS_NAMES[status] ? `${STATUS_NAMES[status]} ${STATUS_EN[status]}` : status;
+}
+
+/** A status pill; data-status keeps the machine value for tests and styles. */
+export function statusPill(status, attrs = {}) {
+  return el('span', { class: `status s-${status}`, dataset: { status }, title: status, ...attrs }, statusLabel(status));
+}
+
 export const ACTION_NAMES = {
+  undo: '撤销 undone',
+  reopen_rejected: '驳回后重开 sent back to review',
+  still_there: '复查仍在 still there',
   created: '发现 created',
   confirm: '确认立案 confirmed',
   reject: '驳回 rejected',

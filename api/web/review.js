@@ -3,9 +3,12 @@
 // made (details and images are fetched ahead). Decisions are sent in the background; a conflict
 // (someone else decided first) is reported, never silently lost. Boxes on the shown evidence image
 // can be corrected (box-editor.js): B draws, drag moves/resizes, Delete removes, Enter saves.
+// The reviewer's last confirm or reject can be taken back for a few minutes (U): the case comes
+// back into the queue where it was.
 import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
-import { ago, api, ApiError, duration, el, forgetKey, formatTime, loginPanel, place, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { ago, api, ApiError, duration, el, forgetKey, formatTime, loginPanel, place, setKey, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { plateText } from './labels-zh.js';
 
 const REJECT_REASONS = [
   ['误报：不是违规', 'False positive: not a violation'],
@@ -28,7 +31,12 @@ const state = {
   /** The box editor on the main image, and the labels it offers. */
   editor: null,
   labels: { violation: ['garbage', 'stall', 'cart', 'structure', 'muck_truck', 'car', 'truck', 'person'], model: [] },
+  /** The last decision sent from this page: { case, index, action, at } while it can be undone. */
+  lastDecision: null,
 };
+
+/** As the API allows (api/case/undo.ts): a decision older than this can no longer be undone. */
+const UNDO_WINDOW_MS = 5 * 60_000;
 
 const DEFAULT_LABELS = state.labels;
 
@@ -89,12 +97,14 @@ async function loadMore() {
 async function refreshCounts() {
   const counts = await api('/v1/cases/counts');
   const b = counts.byStatus;
+  // Every counter but the queue's own opens that tab of the dispatch board.
   const chips = [
     el('span', { class: 'count pending' }, '待审核 ', el('b', { id: 'pending-count' }, b.pending_review || 0)),
-    el('span', { class: 'count' }, '已立案 ', el('b', {}, b.confirmed || 0)),
-    el('span', { class: 'count' }, '已派遣 ', el('b', {}, b.dispatched || 0)),
+    el('a', { class: 'count', href: 'board.html#tab=confirmed', title: '在派遣看板打开 Open on the dispatch board' }, '已立案 ', el('b', {}, b.confirmed || 0)),
+    el('a', { class: 'count', href: 'board.html#tab=dispatched', title: '在派遣看板打开 Open on the dispatch board' }, '已派遣 ', el('b', {}, b.dispatched || 0)),
   ];
-  if (counts.overdue) chips.push(el('span', { class: 'count overdue' }, '超时 ', el('b', {}, counts.overdue)));
+  if (b.reopened) chips.push(el('a', { class: 'count reopened', href: 'board.html#tab=reopened', title: '在派遣看板打开 Open on the dispatch board' }, '已重开 ', el('b', {}, b.reopened)));
+  if (counts.overdue) chips.push(el('a', { class: 'count overdue', href: 'board.html#tab=overdue', title: '在派遣看板打开 Open on the dispatch board' }, '超时 ', el('b', {}, counts.overdue)));
   $('counts').replaceChildren(...chips);
 }
 
@@ -128,7 +138,7 @@ function renderQueue() {
         { class: 'meta' },
         el('div', { class: 'type' }, c.typeName || c.type, el('span', { class: 'score' }, c.score.toFixed(2))),
         el('div', { class: 'where' }, c.source.name || c.source.id),
-        el('div', { class: 'when' }, ago(c.lastSeen), c.plate ? el('span', { class: 'plate' }, c.plate) : null),
+        el('div', { class: 'when' }, ago(c.lastSeen), c.plate && !c.plate.startsWith('unreadable') ? el('span', { class: 'plate' }, c.plate) : null),
       ),
     ),
   );
@@ -142,6 +152,7 @@ async function show() {
   const c = current();
   if (!c) {
     $('case').replaceChildren(
+      undoBar() ?? '',
       el('div', { class: 'empty' }, el('h2', {}, '队列已清空 ✓'), el('p', {}, 'No cases waiting for review. 按 R 刷新 · press R to refresh.')),
     );
     return;
@@ -163,7 +174,7 @@ async function show() {
 
 function evidenceOrder(d) {
   const latest = d.observations[0]?.id;
-  const rank = { frame: 0, crop: 1, start_frame: 2, clip: 3 };
+  const rank = { frame: 0, comparison: 1, crop: 2, start_frame: 3, clip: 4 };
   // The clean frame is the confirming frame without our drawing, kept for training: reviewing it
   // beside the frame would only repeat it (the case page lists it with the other evidence).
   const shown = d.evidence.filter((e) => e.kind !== 'clean_frame');
@@ -172,7 +183,7 @@ function evidenceOrder(d) {
   return [...pool].sort((a, b) => rank[a.kind] - rank[b.kind]);
 }
 
-const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip', clean_frame: '原始帧 Original frame' };
+const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip', clean_frame: '原始帧 Original frame', comparison: '首次与确认 First seen / confirmed' };
 
 function renderCase(d) {
   const images = evidenceOrder(d);
@@ -182,7 +193,7 @@ function renderCase(d) {
     ['首次发现 First seen', formatTime(d.firstSeen)],
     ['最近发现 Last seen', `${formatTime(d.lastSeen)} (${ago(d.lastSeen)})`],
     ['持续 Lasted', duration(d.firstSeen, d.lastSeen)],
-    ['车牌 Plate', d.plate || '—'],
+    ['车牌 Plate', plateText(d.plate)],
     ['观测次数 Sightings', d.observationCount],
     ['置信度 Score', d.score.toFixed(2)],
     ['标准编码 Code', `${d.standard} ${d.code}`],
@@ -195,7 +206,7 @@ function renderCase(d) {
       'header',
       {},
       el('h2', {}, el('span', { class: 'type-name' }, d.typeName || d.type), el('span', { class: 'slug' }, d.type)),
-      el('span', { class: `status s-${d.status}` }, d.status),
+      statusPill(d.status),
       el('a', { class: 'case-link', href: `case.html#id=${d.id}` }, `案件 #${d.id} 时间线 Timeline `, el('kbd', {}, 'T')),
     ),
     el(
@@ -233,7 +244,7 @@ function renderCase(d) {
     ),
     el('dl', { class: 'facts' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
   );
-  $('case').replaceChildren(view);
+  $('case').replaceChildren(undoBar() ?? '', view);
   state.editor = null;
   if (main && main.contentType?.startsWith('image/')) {
     state.editor = new BoxEditor($('main-image'), main.boxes ?? [], { askLabel, onChange: () => renderBoxBar(d, main) });
@@ -313,17 +324,62 @@ function decide(path, body, done) {
   state.queue.splice(state.index, 1);
   state.details.delete(c.id);
   if (state.index >= state.queue.length) state.index = Math.max(0, state.queue.length - 1);
+  const decision = { case: c, index: state.index, action: path, at: Date.now(), sent: false };
+  state.lastDecision = path === 'confirm' || path === 'reject' ? decision : null;
   show();
   api(`/v1/cases/${c.id}/${path}`, { method: 'POST', body })
     .then(() => {
+      decision.sent = true;
       toast(`#${c.id} ${done}`, 'ok');
       refreshCounts().catch(() => {});
+      // Offer the undo without re-rendering the case now shown (the reviewer may be working on it).
+      const bar = state.lastDecision === decision && !$('undo-bar') ? undoBar() : null;
+      if (bar) $('case').prepend(bar);
     })
     .catch((err) => {
       if (err instanceof ApiError && err.status === 409) toast(`#${c.id} 已被他人处理（${err.body?.status}）Already decided elsewhere`, 'error');
       else toast(`#${c.id} 提交失败 not saved: ${err.message}`, 'error');
       refreshCounts().catch(() => {});
     });
+}
+
+/** The bar above the case that offers to take the last decision back, while it can be. */
+function undoBar() {
+  const d = state.lastDecision;
+  if (!d || !d.sent || Date.now() - d.at > UNDO_WINDOW_MS) return null;
+  const what = d.action === 'confirm' ? '已确认立案 confirmed' : '已驳回 rejected';
+  return el(
+    'div',
+    { class: 'undo-bar', id: 'undo-bar' },
+    el('span', {}, `#${d.case.id} ${what}`),
+    el('button', { type: 'button', id: 'undo', onclick: undoLast }, '撤销 Undo ', el('kbd', {}, 'U')),
+  );
+}
+
+/** U: the last confirm or reject is taken back and its case shown again, where it was in the queue. */
+async function undoLast() {
+  const d = state.lastDecision;
+  if (!d || !d.sent || blockedByUnsavedBoxes()) return;
+  if (Date.now() - d.at > UNDO_WINDOW_MS) {
+    toast('已超过撤销时限 Too late to undo', 'error');
+    state.lastDecision = null;
+    return show();
+  }
+  try {
+    await api(`/v1/cases/${d.case.id}/undo`, { method: 'POST' });
+  } catch (err) {
+    toast(`#${d.case.id} 无法撤销 cannot undo: ${err.message}`, 'error');
+    state.lastDecision = null;
+    return show();
+  }
+  state.lastDecision = null;
+  d.case.status = 'pending_review';
+  const at = Math.min(d.index, state.queue.length);
+  state.queue.splice(at, 0, d.case);
+  state.index = at;
+  toast(`#${d.case.id} 已撤销 Undone: back to review`, 'ok');
+  refreshCounts().catch(() => {});
+  show();
 }
 
 function confirmCurrent() {
@@ -428,6 +484,7 @@ function onKey(e) {
   else if (k === 'k' || e.key === 'ArrowLeft') go(state.index - 1);
   else if (k === 't' && current()) location.href = `case.html#id=${current().id}`;
   else if (k === 'r' && !blockedByUnsavedBoxes()) reload();
+  else if (k === 'u' && state.lastDecision) undoLast();
   else if (e.key === '?') $('help-dialog').showModal();
   else if (['1', '2', '3', '4'].includes(k) && d) d.then((x) => pickImage(x, Number(k) - 1));
   else return;

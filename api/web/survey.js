@@ -9,6 +9,7 @@
 import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
 import { api, ApiError, el, forgetKey, formatTime, loginPanel, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { detectorSummary, droppedText } from './labels-zh.js';
 
 const IMAGE_STATUS = { queued: '排队中 queued', done: '已分析 analysed', failed: '失败 failed' };
 const DEFAULT_LABELS = { violation: ['garbage', 'stall', 'cart', 'structure', 'muck_truck', 'car', 'truck', 'person'], model: [] };
@@ -155,6 +156,8 @@ async function showSurveys(hash) {
       el('td', {}, `#${s.id}`),
       el('td', {}, el('a', { href: hashOf({ survey: s.id }), onclick: (e) => (e.preventDefault(), navigate({ survey: s.id })) }, s.name)),
       el('td', {}, formatTime(s.flownAt)),
+      el('td', { class: 'num' }, s.counts ? `${s.counts.analysed} / ${s.counts.images}` : '—'),
+      el('td', { class: 'num' }, s.counts ? s.counts.cases : '—'),
       el('td', {}, s.operator || '—'),
       el('td', {}, `${s.createdBy} · ${formatTime(s.createdAt)}`),
     ),
@@ -164,7 +167,7 @@ async function showSurveys(hash) {
     el(
       'table',
       { class: 'list surveys' },
-      el('thead', {}, el('tr', {}, ['#', '名称 Name', '飞行时间 Flown', '飞手 Operator', '上传 Created by'].map((h) => el('th', {}, h)))),
+      el('thead', {}, el('tr', {}, ['#', '名称 Name', '飞行时间 Flown', '已分析/图像 Analysed / images', '案件 Cases', '飞手 Operator', '上传 Created by'].map((h) => el('th', {}, h)))),
       el('tbody', {}, rows),
     ),
   );
@@ -258,6 +261,8 @@ async function showImage(id, sha256, hash) {
     ),
   );
   renderFacts(d);
+  const faint = droppedOverlay(d);
+  if (faint) $('canvas').append(faint);
   const ed = new BoxEditor($('main-image'), d.boxes ?? [], { askLabel: (current) => askLabelFrom(state.labels, current), onChange: () => renderBoxBar() });
   state.editor = ed;
   renderBoxBar();
@@ -305,6 +310,43 @@ function fact(term, ...value) {
 
 const round = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '—');
 
+/** Where the capture time came from, when it is not the photo's own clock. */
+function captureHint(d) {
+  const clock = (d.warnings ?? []).find((w) => /photo's clock/.test(w));
+  if (clock) return el('div', { class: 'why', id: 'capture-hint' }, '照片时钟与飞行时间相差太远，使用了航拍的飞行时间 · ', clock);
+  if (d.telemetry && !d.telemetry.read && !clock) return el('div', { class: 'hint', id: 'capture-hint' }, '照片没有拍摄时间时，使用航拍的飞行时间 · the survey’s flight time when the photo has no clock of its own');
+  return null;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The detections the worker dropped, drawn faint and dashed under the editable boxes, so a reviewer sees what was not kept. */
+function droppedOverlay(d) {
+  const dropped = (d.detections ?? []).filter((x) => !x.kept);
+  if (!dropped.length) return null;
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('class', 'dropped-boxes');
+  svg.setAttribute('viewBox', `0 0 ${d.width} ${d.height}`);
+  svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  svg.setAttribute('aria-label', '未采用的检测 dropped detections');
+  for (const x of dropped) {
+    const [x1, y1, x2, y2] = x.box;
+    const g = document.createElementNS(SVG_NS, 'g');
+    const rect = document.createElementNS(SVG_NS, 'rect');
+    for (const [k, v] of Object.entries({ x: x1, y: y1, width: x2 - x1, height: y2 - y1 })) rect.setAttribute(k, String(v));
+    const title = document.createElementNS(SVG_NS, 'title');
+    title.textContent = `${x.label} ${x.score} — ${droppedText(x.dropped)}`;
+    const text = document.createElementNS(SVG_NS, 'text');
+    text.setAttribute('x', String(x1 + 2));
+    text.setAttribute('y', String(Math.max(y1 - 3, 10)));
+    text.setAttribute('font-size', String(Math.max(10, Math.round(d.width / 90))));
+    text.textContent = x.label;
+    g.append(title, rect, text);
+    svg.append(g);
+  }
+  return svg;
+}
+
 /** The side panel: what is known about the image and what happened to it. */
 function renderFacts(d) {
   const detections = d.detections ?? [];
@@ -323,11 +365,11 @@ function renderFacts(d) {
         ...fact('高度 Height', typeof t.relativeAltitudeM === 'number' ? `${round(t.relativeAltitudeM)} m${t.altitudeSource ? ` (${t.altitudeSource})` : ''}` : '—'),
         ...fact('云台 Gimbal pitch', typeof t.gimbalPitchDeg === 'number' ? `${round(t.gimbalPitchDeg)}°` : '—'),
         ...fact('航向 Heading', typeof t.yawDeg === 'number' ? `${round(t.yawDeg)}°` : '—'),
-        ...fact('拍摄 Captured', formatTime(t.capturedAt)),
       );
     } else {
       geo.push(...fact('遥测 Telemetry', `无 none${t?.absent ? ` — ${t.absent}` : ''}`));
     }
+    geo.push(...fact('拍摄 Captured', formatTime(t?.capturedAt), captureHint(d)));
     where.push(el('dl', { class: 'facts two' }, geo));
   }
   const detection = (x) =>
@@ -337,7 +379,7 @@ function renderFacts(d) {
       el('b', {}, x.label),
       ` ${round(x.score, 2)}`,
       el('span', { class: 'hint' }, ` [${x.box.map((v) => Math.round(v)).join(', ')}]`),
-      x.kept ? null : el('div', { class: 'why' }, `未采用 dropped: ${x.dropped ?? '—'}`),
+      x.kept ? null : el('div', { class: 'why' }, `未采用 dropped: ${droppedText(x.dropped)}`),
     );
   const history = [...(d.corrections ?? [])].reverse();
   const summary = (boxes) => {
@@ -359,7 +401,8 @@ function renderFacts(d) {
     el('h3', {}, '位置 ', el('span', { class: 'en' }, 'Where it was taken')),
     ...where,
     el('h3', {}, '检测器 ', el('span', { class: 'en' }, 'Detector')),
-    el('p', { class: 'detector' }, d.detector ?? '—'),
+    el('p', { class: 'detector zh', id: 'detector-zh' }, detectorSummary(d.detector)),
+    el('p', { class: 'detector en' }, d.detector ?? '—'),
     el('h3', {}, '检测 ', el('span', { class: 'en' }, `Detections · ${kept.length} kept, ${dropped.length} dropped`)),
     detections.length ? el('ul', { class: 'detections' }, [...kept, ...dropped].map(detection)) : el('p', { class: 'hint' }, '没有检测 No detections'),
     el('h3', {}, '立案 ', el('span', { class: 'en' }, 'Cases raised')),

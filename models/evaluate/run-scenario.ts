@@ -1,7 +1,7 @@
 // Runs one rule-evaluation scenario through the real camera pipeline (watchCamera: ffmpeg ingest,
 // motion gate, detector, tracker, rules), as a replay: the file is read as fast as the machine
 // allows and scene time comes from the video's own timestamps, starting at the scenario's start.
-// A still or a folder of frames is first made into a video with ffmpeg.
+// A still, a folder of frames or a footage composition is first made into a video with ffmpeg.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import type { CameraHealth } from '../../pipeline/cameras/camera-watch.ts';
 import { watchCamera } from '../../pipeline/cameras/camera-watch.ts';
 import type { FrameDetector } from '../../pipeline/cameras/detector-queue.ts';
 import type { Scenario, ScenarioSource } from './scenarios.ts';
+import { loadFootagePlan, renderFootage } from './street-footage.ts';
 import type { RaisedViolation } from './violation-metrics.ts';
 
 const run = promisify(execFile);
@@ -44,7 +45,10 @@ export async function runScenario(scenario: Scenario, config: CameraConfig, dete
       // A file replay takes its first frame's time from the clock, the rest from the video.
       clock: () => new Date(t0),
       stream: { realtime: false, loop: false },
-      sink: async (v) => void raised.push({ type: v.type, zone: v.zoneId ?? '', at: secondsIn(v.observedAt), trackId: v.trackId, label: v.label }),
+      sink: async (v) => {
+        const reason = v.attributes?.reason;
+        raised.push({ type: v.type, zone: v.zoneId ?? '', at: secondsIn(v.observedAt), trackId: v.trackId, label: v.label, ...(typeof reason === 'string' ? { reason } : {}) });
+      },
       onWarning: (w) => void warnings.push({ type: w.type, zone: w.zoneId, at: secondsIn(w.observedAt), trackId: w.trackId, label: w.label }),
     });
     await watch.done;
@@ -69,6 +73,11 @@ async function videoOf(source: ScenarioSource, work: string): Promise<string> {
     return source.path;
   }
   const out = path.join(work, 'scenario.mp4');
+  if (source.kind === 'compose') {
+    await mustExist(source.path, 'file');
+    await renderFootage(await loadFootagePlan(source.path), out, work);
+    return out;
+  }
   if (source.kind === 'still') {
     await mustExist(source.path, 'file');
     await ffmpeg(['-loop', '1', '-framerate', String(source.fps), '-i', source.path, '-t', String(source.seconds), ...even, ...encode, '-tune', 'stillimage', '-g', String(Math.ceil(2 * source.fps)), out]);

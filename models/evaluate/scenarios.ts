@@ -15,7 +15,9 @@ export type ScenarioSource =
   /** One picture shown for `seconds`, made into a video at run time. */
   | { kind: 'still'; path: string; seconds: number; fps: number }
   /** A folder of frames (sorted by name) at `fps` frames per second. */
-  | { kind: 'frames'; dir: string; fps: number };
+  | { kind: 'frames'; dir: string; fps: number }
+  /** Footage composed at run time from real vehicle photos over a real background (street-footage.ts). */
+  | { kind: 'compose'; path: string };
 
 export interface Scenario {
   name: string;
@@ -53,7 +55,7 @@ export class ScenarioFileError extends Error {
 /** Scene start when a scenario gives none: a weekday morning, inside usual no-parking hours. */
 export const DEFAULT_SCENE_START = '2026-05-04T09:00:00+08:00';
 const STILL_FPS = 5;
-const SCENARIO_FIELDS = ['name', 'video', 'still', 'seconds', 'frames', 'fps', 'camera', 'start', 'expect', 'note'];
+const SCENARIO_FIELDS = ['name', 'video', 'still', 'seconds', 'frames', 'fps', 'compose', 'camera', 'start', 'expect', 'note'];
 const EXPECT_FIELDS = ['type', 'zone', 'within', 'none', 'count', 'note'];
 
 type Path = Array<string | number>;
@@ -131,8 +133,8 @@ export function parseScenarioFile(text: string, file: string): ScenarioFile {
     if (names.has(name as string)) fail([...at, 'name'], `"${name}" is used by an earlier scenario`);
     names.add(name as string);
 
-    const given = (['video', 'still', 'frames'] as const).filter((k) => raw[k] !== undefined);
-    if (given.length !== 1) fail(given.length ? [...at, given[1]!] : at, 'give exactly one of "video", "still" (with "seconds") or "frames" (with "fps")');
+    const given = (['video', 'still', 'frames', 'compose'] as const).filter((k) => raw[k] !== undefined);
+    if (given.length !== 1) fail(given.length ? [...at, given[1]!] : at, 'give exactly one of "video", "still" (with "seconds"), "frames" (with "fps") or "compose" (a footage composition file)');
     const kind = given[0]!;
     const rel = raw[kind];
     if (typeof rel !== 'string' || !rel) fail([...at, kind], 'must be a path (relative to the scenario file)');
@@ -144,9 +146,9 @@ export function parseScenarioFile(text: string, file: string): ScenarioFile {
     };
     const refuse = (k: string, why: string) => raw[k] !== undefined && fail([...at, k], why);
     let source: ScenarioSource;
-    if (kind === 'video') {
-      refuse('seconds', 'only for a "still"');
-      refuse('fps', 'only for "frames" or a "still" (a video has its own frame rate)');
+    if (kind === 'video' || kind === 'compose') {
+      refuse('seconds', kind === 'video' ? 'only for a "still"' : 'only for a "still" (a composition says how long it lasts)');
+      refuse('fps', kind === 'video' ? 'only for "frames" or a "still" (a video has its own frame rate)' : 'only for "frames" or a "still" (a composition has its own frame rate)');
       source = { kind, path: abs };
     } else if (kind === 'still') {
       if (raw.seconds === undefined) fail([...at, 'seconds'], 'a "still" needs "seconds": how long the picture is shown');

@@ -19,6 +19,8 @@ export interface RaisedViolation {
   at: number;
   trackId?: number;
   label?: string;
+  /** Why the rule judged it (illegal_parking: "same vehicle, similarity 0.93, still from …"). */
+  reason?: string;
 }
 
 export interface ScenarioOutcome {

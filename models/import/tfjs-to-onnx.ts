@@ -22,6 +22,12 @@ export interface ConvertOptions {
   outputNames?: Record<string, string>;
   /** Placeholder (`input_1` or `input_1:0`) → ONNX input name. Unmapped inputs keep the Placeholder's name. */
   inputNames?: Record<string, string>;
+  /**
+   * Any tensors of the graph (`node` or `node:1`) → ONNX output name. When given, the graph outputs
+   * are exactly these, in this order, instead of the signature's: a sub-model such as a detector's
+   * backbone, cut from the same graph and so computing the same values.
+   */
+  tensorOutputs?: Record<string, string>;
 }
 
 export interface TensorDesc {
@@ -47,7 +53,7 @@ export async function convertTfjsGraphModel(modelJsonPath: string, options: Conv
 export function convertTfjsGraph(model: TfjsGraphModel, graphName: string, options: ConvertOptions = {}): ConvertedModel {
   const inputNames = normaliseKeys(options.inputNames);
   const outputNames = normaliseKeys(options.outputNames);
-  const outputs = orderOutputs(model, outputNames);
+  const outputs = options.tensorOutputs ? innerTensors(model, normaliseKeys(options.tensorOutputs)) : orderOutputs(model, outputNames);
 
   const { nodes, constants } = foldConstants(model.nodes, model.constants);
   const needed = neededNodes(nodes, outputs.map((o) => o.ref));
@@ -132,6 +138,17 @@ function orderOutputs(model: TfjsGraphModel, names: Map<string, string>): { ref:
     seen.add(o.name);
   }
   return all;
+}
+
+function innerTensors(model: TfjsGraphModel, names: Map<string, string>): { ref: string; name: string; shape: number[] }[] {
+  const nodes = new Set(model.nodes.map((n) => n.name));
+  const out = [...names].map(([ref, name]) => {
+    if (!nodes.has(refNode(ref))) throw new Error(`tensorOutputs mentions '${ref}', which no node of the graph produces`);
+    return { ref, name, shape: [] as number[] };
+  });
+  if (new Set(out.map((o) => o.name)).size !== out.length) throw new Error('tensorOutputs gives two tensors the same name');
+  if (out.length === 0) throw new Error('tensorOutputs names no tensor');
+  return out;
 }
 
 /** Nodes the outputs depend on: anything else (training leftovers, dead branches) is not converted. */

@@ -5,6 +5,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseCameraConfig, type CameraConfig } from '../../contracts/camera.ts';
+import type { CameraSecretKey } from '../../infra/camera-secret-key.ts';
+import { passwordForm, sealUrl } from '../../infra/camera-secrets.ts';
 import { QUEUES } from '../../infra/queues.ts';
 
 export const CAMERA_JOB = 'watch-camera';
@@ -29,17 +31,22 @@ export interface CameraQueue {
   addCamera(config: CameraConfig): Promise<void>;
   /** Stops watching a camera: a waiting job is removed, a running one is told to stop. */
   removeCamera(cameraId: string): Promise<void>;
-  /** Cameras in the queue and whether some worker watches them now. */
-  cameras(): Promise<Array<{ id: string; watched: boolean }>>;
+  /** Cameras in the queue, whether some worker watches them now, and whether an earlier version queued their password in clear. */
+  cameras(): Promise<Array<{ id: string; watched: boolean; passwordInClear: boolean }>>;
   close(): Promise<void>;
 }
 
-export function openCameraQueue(redisUrl: string): CameraQueue {
+export interface CameraQueueOptions {
+  /** Seals a password given in clear before it is queued; without it such a camera is refused. */
+  secretKey?: CameraSecretKey;
+}
+
+export function openCameraQueue(redisUrl: string, options: CameraQueueOptions = {}): CameraQueue {
   const redis = redisConnection(redisUrl);
   const queue = new Queue<CameraConfig>(QUEUES.cameraStreams, { connection: redis });
   return {
     async addCamera(config) {
-      const clean = parseCameraConfig(config, `camera ${config.id}`);
+      const clean = queueable(parseCameraConfig(config, `camera ${config.id}`), options.secretKey);
       await redis.del(stopKey(clean.id));
       await queue.add(CAMERA_JOB, clean, {
         jobId: cameraJobId(clean.id),
@@ -58,11 +65,30 @@ export function openCameraQueue(redisUrl: string): CameraQueue {
     async cameras() {
       const active = await queue.getJobs(['active']);
       const waiting = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
-      return [...active.map((j) => ({ id: j.data.id, watched: true })), ...waiting.map((j) => ({ id: j.data.id, watched: false }))];
+      const entry = (j: (typeof active)[number], watched: boolean) => ({ id: j.data.id, watched, passwordInClear: passwordForm(j.data.url) === 'clear' });
+      return [...active.map((j) => entry(j, true)), ...waiting.map((j) => entry(j, false))];
     },
     async close() {
       await queue.close();
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Job data is kept in Redis (and its AOF) for as long as the camera is watched: a password goes
+ * there sealed or as a secret name, never in clear.
+ */
+function queueable(camera: CameraConfig, key: CameraSecretKey | undefined): CameraConfig {
+  const snapshotUrl = camera.analysis?.snapshotUrl;
+  if (snapshotUrl !== undefined && passwordForm(snapshotUrl) === 'clear') {
+    // A patrol camera's snapshot URL is sealed the same way (the worker opens it as it opens url).
+    if (!key) throw new Error(`camera ${camera.id}: its analysis.snapshotUrl holds a password in clear; the camera-streams queue takes only sealed passwords (a camera secret key) or secret names ({CAMERA_…})`);
+    camera = { ...camera, analysis: { ...camera.analysis, snapshotUrl: sealUrl(snapshotUrl, key, camera.id) } };
+  }
+  if (passwordForm(camera.url) !== 'clear') return camera;
+  if (!key) {
+    throw new Error(`camera ${camera.id}: its URL holds a password in clear; the camera-streams queue takes only sealed passwords (a camera secret key) or secret names ({CAMERA_…})`);
+  }
+  return { ...camera, url: sealUrl(camera.url, key, camera.id) };
 }

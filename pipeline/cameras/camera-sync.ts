@@ -7,10 +7,22 @@
 // - a camera whose configuration changed is stopped and added again once its worker let it go;
 // - a camera no longer in the API is removed (its worker stops watching it).
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { parseCameraConfig, type CameraConfig } from '../../contracts/camera.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { QUEUES } from '../../infra/queues.ts';
 import { cameraJobId, openCameraQueue, redisConnection } from './camera-queue.ts';
+
+/** A camera as GET /v1/cameras answers the ingest role: `url` masked, `sealedUrl` with the password sealed. */
+export type CameraAnswer = CameraConfig & { sealedUrl?: string };
+
+/**
+ * The camera as the pipeline keeps it: the URL with its password sealed (or named), which workers
+ * resolve just before opening the stream (resolveCameraUrl). Answers only ever show it masked.
+ */
+export function cameraFromAnswer({ sealedUrl, ...camera }: CameraAnswer): CameraConfig {
+  return { ...camera, url: sealedUrl ?? camera.url };
+}
 
 export interface CameraSyncOptions {
   api: { url: string; key: string };
@@ -33,13 +45,19 @@ export function startCameraSync(options: CameraSyncOptions): CameraSync {
   const redis = redisConnection(options.redisUrl);
   const jobs = new Queue<CameraConfig>(QUEUES.cameraStreams, { connection: redis });
   const replacing = new Set<string>();
+  // Jobs an earlier version queued with a password in clear: replaced like any changed camera, and
+  // once none is left Redis rewrites its AOF, so the clear text leaves the disk too.
+  let clearInQueue = false;
   let running: Promise<void> | undefined;
 
   const once = async () => {
     const res = await fetch(`${options.api.url}/v1/cameras`, { headers: { authorization: `Bearer ${options.api.key}` } });
     if (!res.ok) throw new Error(`GET /v1/cameras: ${res.status}`);
-    const wanted = ((await res.json()) as { items: CameraConfig[] }).items.map((c) => parseCameraConfig(c, `API camera ${c.id}`));
-    const queued = new Map((await queue.cameras()).map((c) => [c.id, c]));
+    const items = ((await res.json()) as { items: CameraAnswer[] }).items;
+    const wanted = items.map((c) => parseCameraConfig(cameraFromAnswer(c), `API camera ${c.id}`));
+    const queuedList = await queue.cameras();
+    clearInQueue ||= queuedList.some((c) => c.passwordInClear);
+    const queued = new Map(queuedList.map((c) => [c.id, c]));
     for (const camera of wanted) {
       const job = await jobs.getJob(cameraJobId(camera.id));
       if (!job) {
@@ -67,6 +85,10 @@ export function startCameraSync(options: CameraSyncOptions): CameraSync {
         options.onChange?.({ camera: id, action: 'removed' });
       }
     }
+    if (clearInQueue && !(await queue.cameras()).some((c) => c.passwordInClear) && (await rewriteAof(redis))) {
+      clearInQueue = false;
+      options.logger?.info('camera passwords queued in clear by an earlier version are replaced; Redis AOF rewritten');
+    }
   };
   const sync = () => {
     running ??= once().finally(() => {
@@ -88,4 +110,13 @@ export function startCameraSync(options: CameraSyncOptions): CameraSync {
       redis.disconnect();
     },
   };
+}
+
+/** Starts an AOF rewrite when Redis keeps one; false when it must be asked again (one already runs). */
+async function rewriteAof(redis: Redis): Promise<boolean> {
+  if (!/^aof_enabled:1/m.test(await redis.info('persistence'))) return true;
+  return redis.bgrewriteaof().then(
+    () => true,
+    () => false,
+  );
 }

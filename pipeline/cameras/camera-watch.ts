@@ -4,6 +4,7 @@
 import type { CameraConfig } from '../../contracts/camera.ts';
 import type { Detection, Frame, Violation } from '../../contracts/types.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
+import { withAppearance, type CropEmbedder } from '../embed/sightings.ts';
 import { openCameraStream, type CameraStreamOptions, type StreamFrame } from '../ingest/camera-stream.ts';
 import type { StreamHealth } from '../ingest/stream-health.ts';
 import { createMotionGate, type GateDecision } from '../motion/motion-gate.ts';
@@ -11,14 +12,18 @@ import { evaluateCameraRules, ruleSettingLabels, type CameraRuleSettings, type C
 import { ILLEGAL_PARKING_DEFAULTS } from '../rules/illegal-parking.ts';
 import type { RuleEvent } from '../rules/rule-types.ts';
 import { STREET_VENDING_DEFAULTS, VENDOR_LABELS } from '../rules/street-vending.ts';
-import { bottomCentre } from '../rules/zones.ts';
+import { bottomCentre, boxInZone } from '../rules/zones.ts';
 import { reportedLocation } from '../survey/georeference.ts';
 import { createTracker, type TrackerOptions } from '../track/tracker.ts';
+import type { Sighting } from '../track/appearance.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
+import { cameraEmbedder } from './camera-detector.ts';
 import type { CameraMetrics } from './camera-metrics.ts';
 import type { FrameDetector } from './detector-queue.ts';
+import { createFirstSeenFrames } from './first-seen-frames.ts';
+import { violationOf, warningOf } from './rule-event-reports.ts';
 import { fitGroundPlane, type GroundPlane } from './ground-plane.ts';
-import type { ViolationSink, ViolationWarning, WarningSink } from './violation-sink.ts';
+import type { ViolationSink, WarningSink } from './violation-sink.ts';
 
 export interface CameraHealth extends StreamHealth {
   framesDetected: number;
@@ -52,6 +57,11 @@ export interface WatchCameraOptions {
   /** Overrides of stream behaviour not in the camera config (backoff, replay pace, looping). */
   stream?: Partial<CameraStreamOptions>;
   tracker?: TrackerOptions;
+  /**
+   * Appearance embedder for identity over a dwell (pipeline/embed/). Absent: the manifest's, shared
+   * by the process (cameraEmbedder); null: none, identity by position alone.
+   */
+  embedder?: CropEmbedder | null;
   /** Called after every frame, for benchmarks and tools. */
   onFrame?: (analysed: AnalysedFrame) => void;
   /**
@@ -69,8 +79,6 @@ export interface CameraWatch {
   stop(): Promise<void>;
 }
 
-/** Distinct frames kept as first-seen evidence at most, per camera (each is a full RGB frame). */
-const MAX_KEPT_FRAMES = 40;
 const SINK_ATTEMPTS = 4;
 /**
  * Accuracy of a sighting placed where the camera stands: what a street camera sees lies within some
@@ -100,8 +108,8 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
     typeof options.ruleSettings === 'function' ? options.ruleSettings() : (options.ruleSettings ?? {});
   const baseLabels = labelsOfInterest(config);
   let ruleState: CameraRulesState = {};
-  const firstFrames = new Map<number, Frame>();
-  const keptFrameCount = () => new Set(firstFrames.values()).size;
+  const firstFrames = createFirstSeenFrames();
+  const identity = identityStage(config, options.embedder, log);
   let lagSeconds: number | null = null;
   let warnings = 0;
   let violations = 0;
@@ -160,6 +168,31 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
   const metricsTimer = setInterval(syncMetrics, 5000);
   metricsTimer.unref?.();
 
+  const announce = async (event: RuleEvent) => {
+    warnings++;
+    log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId }, 'warning');
+    try {
+      await options.onWarning?.(warningOf(event, config.id));
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'warning sink failed');
+    }
+  };
+
+  const report = async (event: RuleEvent, tracks: readonly TrackedObject[], frame: Frame) => {
+    violations++;
+    const violation = violationOf(event, {
+      cameraId: config.id,
+      track: tracks.find((t) => t.id === event.trackId),
+      frame,
+      firstFrame: firstFrames.get(event.trackId),
+      detectorId: detector.model.id,
+      place: locate(event.box, frame),
+      zone: config.zones.find((z) => z.id === event.zoneId),
+    });
+    log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId, reason: violation.attributes?.reason }, 'violation');
+    await deliver(violation);
+  };
+
   const handle = async (sf: StreamFrame) => {
     const frame = sf.frame;
     const decision = gate.decide(frame);
@@ -174,73 +207,14 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
     const extraLabels = ruleSettingLabels(ruleSettings);
     const detections = result.detections.filter((d) => baseLabels.has(d.label) || extraLabels.includes(d.label));
     const now = frame.capturedAt;
-    const tracks = tracker.update(detections, now);
+    const tracks = tracker.update(await identity(frame, detections), now);
     const evaluated = evaluateCameraRules(ruleState, { now, tracks, camera: config, frameSize: frame }, ruleSettings);
     ruleState = evaluated.state;
-
-    // First-seen evidence: for every tracked object, the frame on which it was first seen where
-    // it stands now. Moving objects point at the current frame, so only parked things keep old
-    // frames alive.
-    const live = new Set(tracks.map((t) => t.id));
-    for (const id of firstFrames.keys()) if (!live.has(id)) firstFrames.delete(id);
-    for (const t of tracks) {
-      const since = t.stillSince ?? t.stationarySince;
-      if (!t.visible || !since) continue;
-      const kept = firstFrames.get(t.id);
-      if (kept && kept.capturedAt.getTime() === since.getTime()) continue;
-      if (since.getTime() === now.getTime() && (kept || keptFrameCount() < MAX_KEPT_FRAMES)) firstFrames.set(t.id, frame);
-      else if (kept) firstFrames.delete(t.id);
-    }
-
+    firstFrames.update(frame, tracks);
     for (const event of evaluated.events) {
       metrics?.events.inc({ camera: config.id, type: event.type, kind: event.kind });
-      if (event.kind === 'warning') {
-        warnings++;
-        const warning: ViolationWarning = {
-          type: event.type,
-          sourceId: config.id,
-          zoneId: event.zoneId,
-          trackId: event.trackId,
-          label: event.label,
-          startedAt: event.startedAt,
-          observedAt: event.at,
-          box: event.box,
-          score: event.score,
-        };
-        log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId }, 'warning');
-        try {
-          await options.onWarning?.(warning);
-        } catch (error) {
-          log.warn({ err: (error as Error).message }, 'warning sink failed');
-        }
-        continue;
-      }
-      violations++;
-      const track = tracks.find((t) => t.id === event.trackId);
-      const modelId = event.modelId ?? track?.modelId ?? detector.model.id;
-      const modelSha256 = event.modelSha256 ?? track?.modelSha256;
-      const attributes = {
-        ...(event.attributes ?? {}),
-        ...(event.relatedTrackIds?.length ? { relatedTrackIds: event.relatedTrackIds.join(',') } : {}),
-      };
-      const violation: Violation = {
-        type: event.type,
-        sourceId: config.id,
-        observedAt: event.at,
-        box: event.box,
-        score: event.score,
-        zoneId: event.zoneId,
-        ...locate(event.box, frame),
-        evidenceFrames: [firstFrames.get(event.trackId) ?? frame, frame],
-        trackId: event.trackId,
-        label: event.label,
-        startedAt: event.startedAt,
-        modelId,
-        ...(modelSha256 ? { modelSha256 } : {}),
-        ...(Object.keys(attributes).length ? { attributes } : {}),
-      };
-      log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId }, 'violation');
-      await deliver(violation);
+      if (event.kind === 'warning') await announce(event);
+      else await report(event, tracks, frame);
     }
     const doneAtMs = Date.now();
     lagSeconds = (doneAtMs - sf.receivedAtMs) / 1000;
@@ -282,6 +256,42 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
       await done;
     },
   };
+}
+
+/**
+ * The embedding stage of one camera: the detections of the labels a dwell is counted for, standing
+ * in a no-parking zone, get their look; others pass unchanged. Without an embedder (none declared, or it failed to open: logged
+ * once) identity is by position alone.
+ */
+export function identityStage(config: CameraConfig, embedder: CropEmbedder | null | undefined, log: Logger): (frame: Frame, detections: Detection[]) => Promise<Sighting[]> {
+  const labels = parkingLabels(config);
+  const ready: Promise<CropEmbedder | undefined> =
+    embedder === null
+      ? Promise.resolve(undefined)
+      : embedder
+        ? Promise.resolve(embedder)
+        : cameraEmbedder().then(
+            (e) => {
+              if (!e) log.warn('no embedder in the manifest: vehicles are told apart by position alone');
+              return e;
+            },
+            (error: Error) => {
+              log.error({ err: error.message }, 'embedder unusable: vehicles are told apart by position alone');
+              return undefined;
+            },
+          );
+  const parking = config.zones.filter((z) => z.kind === 'no_parking');
+  return async (frame, detections) => {
+    const e = await ready;
+    return e ? withAppearance(frame, detections, e, labels, (box) => parking.some((z) => boxInZone(box, z, frame))) : detections;
+  };
+}
+
+/** Labels the parking rule counts a dwell for on this camera (camera and zone settings). */
+export function parkingLabels(config: CameraConfig): Set<string> {
+  const out = new Set<string>(config.rules?.illegal_parking?.labels ?? ILLEGAL_PARKING_DEFAULTS.labels);
+  for (const z of config.zones) z.rules?.illegal_parking?.labels?.forEach((l) => out.add(l));
+  return out;
 }
 
 /** Labels any enabled rule of this camera looks at; other detections are not tracked. */

@@ -9,7 +9,8 @@ import type { Logger } from '../../infra/logger.ts';
 import type { ObjectStore } from '../../infra/object-store.ts';
 import type { Dedupe } from '../dedupe/dedupe.ts';
 import { captureEvidence } from '../evidence/capture.ts';
-import { plateAttributes, readPlateOrSayWhy, type PlateReader } from '../plates/plate-reader.ts';
+import { plateAttributes, type PlateReader } from '../plates/plate-reader.ts';
+import { readPlateOnSharpest } from '../plates/read-sharpest.ts';
 import { sourceKindOf, toObservation } from './observation.ts';
 
 /** How the camera (and drone) workers hand violations on. */
@@ -69,11 +70,13 @@ export async function reportViolation(sighting: Violation, deps: ReportViolation
   return observation;
 }
 
-/** A camera parking sighting with its plate read (or why not) into its attributes; others as they are. */
+/**
+ * A camera parking sighting with its plate read (or why not) into its attributes, on the sharpest
+ * of its evidence frames (the vehicle stood still across them, so its box holds); others as they are.
+ */
 export async function withPlate(v: Violation, deps: Pick<ReportViolationDeps, 'plateReader'>): Promise<Violation> {
-  const frame = v.evidenceFrames.at(-1);
-  if (!deps.plateReader || v.type !== 'illegal_parking' || !frame || sourceKindOf(v) !== 'camera' || v.attributes?.plate !== undefined) return v;
-  const reading = await readPlateOrSayWhy(deps.plateReader(), frame, v.box);
+  if (!deps.plateReader || v.type !== 'illegal_parking' || v.evidenceFrames.length === 0 || sourceKindOf(v) !== 'camera' || v.attributes?.plate !== undefined) return v;
+  const { reading } = await readPlateOnSharpest(deps.plateReader(), v.evidenceFrames, v.box);
   return { ...v, attributes: { ...v.attributes, ...plateAttributes(reading) } };
 }
 

@@ -30,6 +30,8 @@ export interface PlateMatch {
   kind: PlateKind;
   /** Mean probability of the plate's characters. */
   confidence: number;
+  /** The least sure character's probability: one doubtful character makes a wrong number. */
+  weakest: number;
 }
 
 /** Characters painted or printed between plate groups that are not part of the number. */
@@ -52,7 +54,8 @@ export function findPlate(chars: readonly DecodedChar[]): PlateMatch | undefined
       const kind = plateKind(text);
       if (!kind) continue;
       const confidence = window.reduce((s, c) => s + c.prob, 0) / length;
-      if (!best || confidence > best.confidence) best = { text, kind, confidence };
+      const weakest = Math.min(...window.map((c) => c.prob));
+      if (!best || confidence > best.confidence) best = { text, kind, confidence, weakest };
       break;
     }
   }

@@ -2,6 +2,11 @@
 // models the manifest's plate-reader entry declares: a DB text detector finds text lines, a CTC
 // recogniser reads each, and only a reading that fits a Chinese plate format is returned. Anything
 // else is "unreadable" with the reason, so a case shows why there is no plate rather than nothing.
+//
+// As in PaddleOCR's own pipeline, a tilted line (a car parked at an angle) is cut out along its
+// rotated rectangle and warped level before it is read; every line keeps a margin around it, so
+// the province character at its edge is not lost; and a green (new-energy) plate read with 7
+// characters has dropped one: it is refused, never passed off as a blue plate's number.
 import ort from 'onnxruntime-node';
 import type { Sharp } from 'sharp';
 import type { Box, Frame } from '../../contracts/types.ts';
@@ -13,7 +18,10 @@ import { openModelSession, type SessionSettings } from '../detect/onnx-session.t
 import { toTensor } from '../detect/preprocess.ts';
 import { ctcGreedy, paddleCharset, type DecodedChar } from './ctc.ts';
 import { findPlate, type PlateKind } from './plate-format.ts';
+import { plateColour } from './plate-colour.ts';
+import { growRect, rectCorners, type RotatedRect } from './rotated-rect.ts';
 import { findTextBoxes, mergeLineBoxes, PADDLE_DB_DEFAULTS, type TextBox, type TextBoxOptions } from './text-boxes.ts';
+import { warpLevel, type RgbImage } from './warp.ts';
 
 export interface PlateRead {
   /** Without separators: 京A12345. */
@@ -33,6 +41,8 @@ export type UnreadableReason =
   | 'no text found'
   | 'text is not a plate'
   | 'low confidence'
+  /** A green new-energy plate read with 7 characters: one was dropped. */
+  | 'dropped character'
   | 'no plate reader'
   | 'read failed';
 
@@ -40,7 +50,7 @@ export interface PlateUnreadable {
   unreadable: UnreadableReason;
   /** What was read, when something was: lets a reviewer see that the reader tried. */
   seen?: string[];
-  /** For 'read failed': the error. */
+  /** For 'read failed': the error; for 'dropped character': what was read on the green plate. */
   detail?: string;
 }
 
@@ -50,6 +60,11 @@ export interface PlateReaderOptions {
   threads?: number;
   /** Readings below this mean character probability are unreadable (default 0.8). */
   minConfidence?: number;
+  /**
+   * Readings with any character below this probability are unreadable (default 0.5): on rendered
+   * plates, wrong reads had their weakest character at 0.26, exact ones mostly above 0.8.
+   */
+  minCharacterConfidence?: number;
   textBoxes?: Partial<TextBoxOptions>;
 }
 
@@ -64,6 +79,17 @@ export interface PlateReader {
 const MIN_CROP_SIDE = 16;
 /** Text lines tried per crop: a vehicle has a plate and perhaps a few stickers or signs. */
 const MAX_LINES = 12;
+/**
+ * Margin kept around a text line, in line heights: along the line (the province character at its
+ * start is the one a tight crop loses) and across it.
+ */
+const LINE_MARGIN_ALONG = 0.25;
+const LINE_MARGIN_ACROSS = 0.08;
+/** A line tilted more than this (radians, about 2.5°) is warped level; less is read upright. */
+const MIN_TILT = 0.045;
+/** Beyond this tilt (about 35°) or for a line not clearly longer than high, the fitted angle is not trusted. */
+const MAX_TILT = 0.6;
+const MIN_LINE_ASPECT = 1.5;
 
 // PaddleOCR's preprocessing, part of what `format: paddleocr` means. Both models read BGR (PaddleOCR
 // decodes with OpenCV); the detector uses ImageNet statistics in that channel order.
@@ -85,6 +111,7 @@ export async function createPlateReader(model: PlateReaderEntry, options: PlateR
     throw error;
   });
   const minConfidence = options.minConfidence ?? 0.8;
+  const minCharacter = options.minCharacterConfidence ?? 0.5;
   const boxOptions = { ...PADDLE_DB_DEFAULTS, ...options.textBoxes };
   const { maxSide, minSide } = model.textDetector;
   const { height: recHeight, minWidth } = model.textRecognizer;
@@ -104,20 +131,12 @@ export async function createPlateReader(model: PlateReaderEntry, options: PlateR
     return { prob: out.data as Float32Array, w, h };
   };
 
-  const recognise = async (rgb: Buffer, width: number, height: number, box: Box): Promise<DecodedChar[]> => {
-    const left = Math.floor(box[0]);
-    const top = Math.floor(box[1]);
-    const cw = Math.min(width, Math.ceil(box[2])) - left;
-    const ch = Math.min(height, Math.ceil(box[3])) - top;
+  const recognise = async (level: RgbImage): Promise<DecodedChar[]> => {
     // PaddleOCR keeps the line's aspect ratio at the recogniser's height and pads short lines with
     // zeros (mid-grey after normalisation) up to the width it was trained at.
-    const lineWidth = Math.min(recHeight * 32, Math.max(1, Math.ceil((recHeight * cw) / ch)));
+    const lineWidth = Math.min(recHeight * 32, Math.max(1, Math.ceil((recHeight * level.width) / level.height)));
     const inputWidth = Math.max(minWidth, lineWidth);
-    const line = await rawImage(rgb, width, height)
-      .extract({ left, top, width: cw, height: ch })
-      .resize(lineWidth, recHeight, { fit: 'fill' })
-      .raw()
-      .toBuffer();
+    const line = await rawImage(level.pixels, level.width, level.height).resize(lineWidth, recHeight, { fit: 'fill' }).raw().toBuffer();
     const lineTensor = toTensor(line, { ...REC_INPUT, width: lineWidth, height: recHeight });
     const tensor = new Float32Array(3 * recHeight * inputWidth);
     for (let c = 0; c < 3; c++) {
@@ -138,26 +157,37 @@ export async function createPlateReader(model: PlateReaderEntry, options: PlateR
       const region = cropRegion(box, raw.width, raw.height);
       if (region.width < MIN_CROP_SIDE || region.height < MIN_CROP_SIDE) return { unreadable: 'crop too small' };
       const rgb = await openRaw(raw).extract(region).raw().toBuffer();
+      const crop: RgbImage = { pixels: rgb, width: region.width, height: region.height };
       const { prob, w, h } = await probabilityMap(rgb, region.width, region.height);
       const found = findTextBoxes(prob, w, h, boxOptions);
       if (found.length === 0) return { unreadable: 'no text found' };
-      const sx = region.width / w;
-      const sy = region.height / h;
-      const toCrop = (t: TextBox): Box => [t.box[0] * sx, t.box[1] * sy, t.box[2] * sx, t.box[3] * sy];
+      const scale = { x: region.width / w, y: region.height / h };
       // A plate split at its separator dot shows up as two boxes; try whole lines first, then parts.
-      const lines = dedupeBoxes([...mergeLineBoxes(found), ...found].map(toCrop)).slice(0, MAX_LINES);
+      const lines = dedupeLines([...mergeLineBoxes(found), ...found].map((t) => inCrop(t, scale))).slice(0, MAX_LINES);
       const seen: string[] = [];
-      let best: { text: string; kind: PlateKind; confidence: number; box: Box } | undefined;
+      const droppedCharacter: string[] = [];
+      let best: { text: string; kind: PlateKind; confidence: number; weakest: number; box: Box } | undefined;
       for (const line of lines) {
-        if (line[2] - line[0] < 2 || line[3] - line[1] < 2) continue;
-        const chars = await recognise(rgb, region.width, region.height, line);
+        if (line.box[2] - line.box[0] < 2 || line.box[3] - line.box[1] < 2) continue;
+        const level = await levelLine(crop, line);
+        const chars = await recognise(level);
         const text = chars.map((c) => c.char).join('');
         if (text.trim()) seen.push(text);
         const plate = findPlate(chars);
-        if (plate && (!best || plate.confidence > best.confidence)) best = { ...plate, box: line };
+        if (!plate) continue;
+        if (plate.kind !== 'new-energy' && plateColour(level) === 'green') {
+          droppedCharacter.push(plate.text);
+          continue;
+        }
+        if (!best || plate.confidence > best.confidence) best = { ...plate, box: line.box };
+      }
+      if (!best && droppedCharacter.length) {
+        return { unreadable: 'dropped character', seen, detail: `a green new-energy plate has 8 characters, read 7: ${droppedCharacter.join(', ')}` };
       }
       if (!best) return seen.length ? { unreadable: 'text is not a plate', seen } : { unreadable: 'no text found' };
-      if (best.confidence < minConfidence) return { unreadable: 'low confidence', seen };
+      // One doubtful character (a blurred province character read as another province) makes a
+      // wrong number however sure the others are.
+      if (best.confidence < minConfidence || best.weakest < minCharacter) return { unreadable: 'low confidence', seen };
       return {
         text: best.text,
         kind: best.kind,
@@ -199,9 +229,51 @@ function rawImage(rgb: Uint8Array, width: number, height: number): Sharp {
   return openRaw({ pixels: rgb, width, height });
 }
 
-/** Drops boxes equal (to a pixel) to an earlier one: a line of one box appears in both lists. */
-function dedupeBoxes(boxes: Box[]): Box[] {
-  return boxes.filter((b, i) => !boxes.slice(0, i).some((a) => a.every((v, k) => Math.abs(v - b[k]!) < 1)));
+/** A text line in crop pixels: its upright box (what a reading reports) and its rotated rectangle. */
+interface CropLine {
+  box: Box;
+  rect?: RotatedRect;
+}
+
+/** A detected line, from probability-map pixels (the map is the crop stretched) to crop pixels. */
+function inCrop(t: TextBox, scale: { x: number; y: number }): CropLine {
+  const box: Box = [t.box[0] * scale.x, t.box[1] * scale.y, t.box[2] * scale.x, t.box[3] * scale.y];
+  if (!t.rect) return { box };
+  // The stretch is not a rotation: map two corners and refit the rectangle in crop pixels.
+  const [tl, tr, , bl] = rectCorners(t.rect);
+  const p = (q: readonly [number, number]) => [q[0] * scale.x, q[1] * scale.y] as const;
+  const [a, b, d] = [p(tl), p(tr), p(bl)];
+  const width = Math.hypot(b[0] - a[0], b[1] - a[1]);
+  const height = Math.hypot(d[0] - a[0], d[1] - a[1]);
+  const angle = Math.atan2(b[1] - a[1], b[0] - a[0]);
+  return { box, rect: { cx: (b[0] + d[0]) / 2, cy: (b[1] + d[1]) / 2, width, height, angle } };
+}
+
+/** Drops lines whose box equals (to a pixel) an earlier one's: a line of one box appears in both lists. */
+function dedupeLines(lines: CropLine[]): CropLine[] {
+  return lines.filter((l, i) => !lines.slice(0, i).some((a) => a.box.every((v, k) => Math.abs(v - l.box[k]!) < 1)));
+}
+
+/**
+ * The line as the recogniser should see it: level, with a margin. A tilted line is cut along its
+ * rotated rectangle and warped level; a level one is cut upright.
+ */
+async function levelLine(crop: RgbImage, line: CropLine): Promise<RgbImage> {
+  const r = line.rect;
+  if (r && Math.abs(r.angle) >= MIN_TILT && Math.abs(r.angle) <= MAX_TILT && r.width >= MIN_LINE_ASPECT * r.height) {
+    const grown = growRect(r, LINE_MARGIN_ALONG * r.height, LINE_MARGIN_ACROSS * r.height);
+    return warpLevel(crop, rectCorners(grown), grown.width, grown.height);
+  }
+  const [x1, y1, x2, y2] = line.box;
+  const lineHeight = y2 - y1;
+  const left = Math.max(0, Math.floor(x1 - LINE_MARGIN_ALONG * lineHeight));
+  const top = Math.max(0, Math.floor(y1 - LINE_MARGIN_ACROSS * lineHeight));
+  const right = Math.min(crop.width, Math.ceil(x2 + LINE_MARGIN_ALONG * lineHeight));
+  const bottom = Math.min(crop.height, Math.ceil(y2 + LINE_MARGIN_ACROSS * lineHeight));
+  const width = Math.max(1, right - left);
+  const height = Math.max(1, bottom - top);
+  const pixels = await rawImage(crop.pixels, crop.width, crop.height).extract({ left, top, width, height }).raw().toBuffer();
+  return { pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), width, height };
 }
 
 /**

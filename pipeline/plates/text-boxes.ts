@@ -4,9 +4,10 @@
 // offset), so each connected kernel is grown back ("unclipped") by the same offset to cover the
 // whole text line.
 //
-// PaddleOCR fits a rotated rectangle to each contour; we keep axis-aligned boxes. A plate on a
-// vehicle crop is close to level, and the recogniser is fed axis-aligned crops anyway, so the
-// rotated fit would buy nothing here and cost an OpenCV-sized dependency.
+// Like PaddleOCR, each kernel also gets the minimum-area rotated rectangle around it (rotated-
+// rect.ts), grown by the same offset: a plate on a car parked at an angle is a tilted line, which
+// the reader warps level before recognising it. The axis-aligned box stays for level lines.
+import { convexHull, growRect, minAreaRect, type Point, type RotatedRect } from './rotated-rect.ts';
 
 export interface TextBoxOptions {
   /** A pixel with probability above this is text (PaddleOCR det_db_thresh). */
@@ -26,6 +27,11 @@ export interface TextBox {
   box: [number, number, number, number];
   /** Mean probability over the kernel's pixels. */
   score: number;
+  /** The rotated rectangle around the kernel, after unclipping (not clipped to the map). */
+  rect?: RotatedRect;
+  /** The kernel's outline (convex hull, map pixels) and its unclip offset, to refit joined lines. */
+  hull?: Point[];
+  offset?: number;
 }
 
 /** Text regions in a width x height probability map (row-major), largest-scoring first. */
@@ -47,6 +53,8 @@ export function findTextBoxes(
     let x1 = width, y1 = height, x2 = -1, y2 = -1;
     let sum = 0;
     let count = 0;
+    // Per row, the kernel's leftmost and rightmost pixel: enough for its convex hull.
+    const rows = new Map<number, [number, number]>();
     label[start] = start;
     stack.push(start);
     while (stack.length > 0) {
@@ -55,6 +63,10 @@ export function findTextBoxes(
       const y = (i - x) / width;
       sum += prob[i]!;
       count++;
+      const row = rows.get(y);
+      if (!row) rows.set(y, [x, x]);
+      else if (x < row[0]) row[0] = x;
+      else if (x > row[1]) row[1] = x;
       if (x < x1) x1 = x;
       if (x > x2) x2 = x;
       if (y < y1) y1 = y;
@@ -80,6 +92,11 @@ export function findTextBoxes(
     const score = sum / count;
     if (score < options.boxThreshold) continue;
     const offset = (w * h * options.unclipRatio) / (2 * (w + h));
+    const hull: Point[] = [];
+    for (const [y, [a, b]] of rows) hull.push([a, y], [a, y + 1], [b + 1, y], [b + 1, y + 1]);
+    const kernel = minAreaRect(hull);
+    // The rotated fit's own offset (PaddleOCR unclips the fitted box, not the upright one).
+    const rectOffset = (kernel.width * kernel.height * options.unclipRatio) / (2 * (kernel.width + kernel.height));
     boxes.push({
       box: [
         Math.max(0, x1 - offset),
@@ -88,6 +105,9 @@ export function findTextBoxes(
         Math.min(height, y2 + 1 + offset),
       ],
       score,
+      rect: growRect(kernel, rectOffset, rectOffset),
+      hull: convexHull(hull),
+      offset: rectOffset,
     });
   }
   return boxes.sort((a, b) => b.score - a.score);
@@ -104,7 +124,7 @@ export function mergeLineBoxes(boxes: readonly TextBox[], maxGap = 1): TextBox[]
   for (const b of sorted) {
     const line = lines.find((l) => sameLine(l.box, b.box, maxGap));
     if (!line) {
-      lines.push({ box: [...b.box], score: b.score });
+      lines.push({ ...b, box: [...b.box] });
       continue;
     }
     line.box = [
@@ -114,6 +134,12 @@ export function mergeLineBoxes(boxes: readonly TextBox[], maxGap = 1): TextBox[]
       Math.max(line.box[3], b.box[3]),
     ];
     line.score = Math.min(line.score, b.score);
+    if (line.hull && b.hull) {
+      // One rotated rectangle around both parts, grown by the larger of their offsets.
+      line.hull = convexHull([...line.hull, ...b.hull]);
+      line.offset = Math.max(line.offset ?? 0, b.offset ?? 0);
+      line.rect = growRect(minAreaRect(line.hull), line.offset, line.offset);
+    }
   }
   return lines;
 }

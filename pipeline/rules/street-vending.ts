@@ -4,16 +4,19 @@
 //
 // - People walking through never trigger it: only stationary people attend a stall, and a prop a
 //   walker carries (a suitcase) moves with them, so it is not stationary either.
-// - A vendor steps away for a while: the stall keeps its clock for `attendGraceSeconds`.
+// - A vendor steps away for a while: the stall keeps its clock for ATTEND_GRACE_SECONDS (at most
+//   half the dwell).
 // - A stall is several props; the first one to be confirmed reports the stall, and the props
 //   around it are counted as reported too, so one stall raises one violation.
+// - A stall is where it touches the ground (stall-placement.ts): its people's feet, a table's legs,
+//   the pavement under an umbrella; never the bottom of an umbrella's box in the air.
 // - "bench" is in the COCO list the issue names, but a bench is also street furniture with people
 //   resting on it; zones over benches should set labels without it.
 import type { RuleSettings } from '../../contracts/camera.ts';
-import type { Box } from '../../contracts/types.ts';
 import { grow, intersection, union } from '../track/box-overlap.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
-import { activeForSeconds, boxInZone, DEFAULT_TIMEZONE } from './zones.ts';
+import { stallGroundPoints, standsAt } from './stall-placement.ts';
+import { activeForSeconds, DEFAULT_TIMEZONE, standsInZone } from './zones.ts';
 import { later, seconds, settingsFor, type Candidate, type RuleEvent, type RuleInput, type RuleResult, type RuleState } from './rule-types.ts';
 
 export const STREET_VENDING_DEFAULTS: Required<Omit<RuleSettings, 'warnAfterSeconds'>> & { warnAfterSeconds?: number } = {
@@ -24,13 +27,27 @@ export const STREET_VENDING_DEFAULTS: Required<Omit<RuleSettings, 'warnAfterSeco
 };
 
 export const VENDOR_LABELS = ['person'];
-/** A vendor who steps away this long (scene seconds) does not restart the stall's clock. */
+/**
+ * A vendor who steps away this long (scene seconds) does not restart the stall's clock, up to half
+ * the dwell: with a short dwell, two passers-by pausing by a parasol seconds apart are no vendor.
+ */
 export const ATTEND_GRACE_SECONDS = 60;
 
-/** A person attends a prop when they stand within about half their own height of it. */
-export function attends(person: TrackedObject, prop: Box): boolean {
-  const h = person.box[3] - person.box[1];
-  return intersection(grow(person.box, h * 0.5, h * 0.25), prop) > 0;
+/** A person attends a prop when they stand at it, on the same ground (stall-placement.ts). */
+export function attends(person: TrackedObject, prop: Pick<TrackedObject, 'label' | 'box'>): boolean {
+  return standsAt(person.box, prop);
+}
+
+/**
+ * Since when a person has been seen without a gap longer than `gap` seconds, as far as the track's
+ * history goes. A vendor is seen at the stall pass after pass; a "still person" made of passers-by
+ * the tracker joined at one spot is seen once in a while.
+ */
+export function seenSince(track: Pick<TrackedObject, 'history' | 'lastSeen'>, gap: number): Date {
+  const h = track.history;
+  let i = h.length - 1;
+  while (i > 0 && seconds(h[i - 1]!.at, h[i]!.at) <= gap) i--;
+  return h[i]?.at ?? track.lastSeen;
 }
 
 export function streetVending(previous: RuleState, input: RuleInput): RuleResult {
@@ -49,33 +66,39 @@ export function streetVending(previous: RuleState, input: RuleInput): RuleResult
       continue;
     }
     let candidate: Candidate | undefined;
+    const people = vendors.filter((p) => attends(p, prop));
+    const footing = stallGroundPoints(prop, people);
     for (const zone of camera.zones) {
       if (zone.kind !== 'sidewalk' && zone.kind !== 'roadway') continue;
       const s = settingsFor(STREET_VENDING_DEFAULTS, 'street_vending', camera, zone);
       if (!s.enabled || !s.labels.includes(prop.label)) continue;
-      if (!prop.stationarySince || !boxInZone(prop.box, zone, frameSize)) continue;
+      if (!prop.stationarySince || !footing.some((point) => standsInZone(point, zone, frameSize))) continue;
       const activeFor = activeForSeconds(zone.schedule, now, tz);
       if (activeFor === null) continue;
 
-      const people = vendors.filter((p) => attends(p, prop.box));
+      const grace = Math.min(ATTEND_GRACE_SECONDS, s.dwellSeconds / 2);
       const sameZone = before?.zoneId === zone.id ? before : undefined;
+      // Left unattended for longer than the grace (perhaps while the prop itself was hidden): the
+      // stall's clock starts again when someone stands at it, whatever the tracks say.
+      const stale = sameZone !== undefined && seconds(sameZone.heldAt, now) > grace;
+      const running = stale ? undefined : sameZone;
       const held = people.length > 0;
-      const lastHeld = held ? now : sameZone?.heldAt;
+      const lastHeld = held ? now : running?.heldAt;
       // Unattended for too long (or never): a prop alone is not a stall.
-      if (!lastHeld || seconds(lastHeld, now) > ATTEND_GRACE_SECONDS) {
+      if (!lastHeld || seconds(lastHeld, now) > grace) {
         if (before?.violated) candidate = { ...before, zoneId: zone.id, startedAt: now, heldAt: before.heldAt, warned: false };
         break;
       }
-      let startedAt = sameZone?.startedAt;
+      let startedAt = running?.startedAt;
       if (!startedAt) {
         // The stall began when both the prop and its vendor stood there, and the zone was active.
-        startedAt = people.reduce((t, p) => later(t, p.stationarySince!), prop.stationarySince);
+        startedAt = stale ? now : people.reduce((t, p) => later(t, later(p.stationarySince!, seenSince(p, grace))), prop.stationarySince);
         if (Number.isFinite(activeFor)) startedAt = later(startedAt, new Date(now.getTime() - activeFor * 1000));
       }
       candidate = {
         zoneId: zone.id,
         startedAt,
-        warned: sameZone?.warned ?? false,
+        warned: running?.warned ?? false,
         violated: (before?.violated ?? false) || reportedNow.has(prop.id),
         heldAt: lastHeld,
       };

@@ -45,6 +45,33 @@ export function boxInZone(box: Box, zone: Zone, size: FrameSize): boolean {
   return pointInPolygon(groundPoint(box, size), zone.polygon);
 }
 
+/**
+ * Where a vehicle's far-side wheels meet the road, above its box's bottom edge, as a share of the
+ * box height: about a fifth for a camera mounted above the street looking down at the row.
+ */
+export const FAR_WHEELS_HEIGHT = 0.2;
+
+/**
+ * A vehicle is in a zone when its wheels are: the near wheels (the bottom centre of its box) and
+ * the far ones (FAR_WHEELS_HEIGHT above). A vehicle of the next row whose box only grazes the
+ * zone's edge (its bottom dips in by a bumper, a shadow or a loose box) stands outside it.
+ */
+export function wheelsInZone(box: Box, zone: Zone, size: FrameSize): boolean {
+  const [x, y] = bottomCentre(box);
+  const hub = y - FAR_WHEELS_HEIGHT * (box[3] - box[1]);
+  return pointInPolygon([x / size.width, y / size.height], zone.polygon) && pointInPolygon([x / size.width, hub / size.height], zone.polygon);
+}
+
+/**
+ * Whether a ground point (pixels) is in the zone. A point below the picture (a canopy projected to
+ * the pavement under it) is taken at the bottom edge: the ground goes on where the frame stops.
+ */
+export function standsInZone(point: readonly [number, number], zone: Zone, size: FrameSize): boolean {
+  const x = Math.min(Math.max(point[0], 0), size.width);
+  const y = Math.min(Math.max(point[1], 0), size.height);
+  return pointInPolygon([x / size.width, y / size.height], zone.polygon);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schedules. A 禁停 sign's "07:00-20:00" is local time where the camera stands, whatever the
 // server's time zone, so every check converts the instant into the camera's wall clock.

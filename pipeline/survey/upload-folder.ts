@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import exifr from 'exifr';
 
 export const IMAGE_NAME = /\.(jpe?g|png|tiff?)$/i;
 
@@ -32,6 +33,8 @@ export interface UploadFolderOptions {
   onCreated?: (surveyId: string) => void;
   onProgress?: (done: number, total: number, bytes: number, totalBytes: number, name: string) => void;
   onRefused?: (message: string) => void;
+  /** A created survey without flownAt: when it was taken to be flown, and from what. */
+  onFlownAt?: (flownAt: string, source: 'photos' | 'upload time', detail: string) => void;
 }
 
 export interface UploadResult {
@@ -83,6 +86,34 @@ function sha256File(file: string): Promise<string> {
   });
 }
 
+/** Surveys are flown in the city's time; EXIF times carry no zone (pipeline/survey/capture-time.ts reads them the same way). */
+const DEFAULT_ZONE_OFFSET_MS = 8 * 3600_000;
+
+/**
+ * When the photos say they were taken: the earliest EXIF DateTimeOriginal (or CreateDate) that is a
+ * plausible clock (2000 or later, not in the future). A camera clock never set says 2000-01-01 or
+ * 1970; those are not believed. Undefined when no photo says.
+ */
+export async function flownAtFromPhotos(images: string[], now: Date = new Date()): Promise<{ at: Date; file: string } | undefined> {
+  let best: { at: Date; file: string } | undefined;
+  for (const file of images) {
+    let tags: Record<string, unknown> | undefined;
+    try {
+      tags = (await exifr.parse(file, { pick: ['DateTimeOriginal', 'CreateDate'], reviveValues: false })) as Record<string, unknown> | undefined;
+    } catch {
+      continue; // PNG/TIFF exports often have no EXIF at all
+    }
+    const text = typeof tags?.DateTimeOriginal === 'string' ? tags.DateTimeOriginal : typeof tags?.CreateDate === 'string' ? tags.CreateDate : undefined;
+    const m = text ? /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(text) : null;
+    if (!m) continue;
+    const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const at = new Date(Date.UTC(y, mo - 1, d, h, mi, sec) - DEFAULT_ZONE_OFFSET_MS);
+    if (Number.isNaN(at.getTime()) || y < 2000 || (y === 2000 && mo === 1 && d === 1) || at.getTime() > now.getTime() + 86_400_000) continue;
+    if (!best || at < best.at) best = { at, file };
+  }
+  return best;
+}
+
 export async function uploadSurveyImages(options: UploadFolderOptions): Promise<UploadResult> {
   const { call, root, headers } = surveyApiClient(options.api, options.key);
   const images = typeof options.images === 'string' ? (await listImages(path.resolve(options.images))).images : options.images;
@@ -90,9 +121,20 @@ export async function uploadSurveyImages(options: UploadFolderOptions): Promise<
   let surveyId: string;
   if ('create' in options.survey) {
     const c = options.survey.create;
+    let flownAt = c.flownAt;
+    if (!flownAt) {
+      // Without --flown-at the photos' own clocks say when; only when none does is it the upload time.
+      const fromPhotos = await flownAtFromPhotos(images);
+      flownAt = (fromPhotos?.at ?? new Date()).toISOString();
+      options.onFlownAt?.(
+        flownAt,
+        fromPhotos ? 'photos' : 'upload time',
+        fromPhotos ? `the earliest photo clock (${path.basename(fromPhotos.file)})` : 'no photo says when it was taken (no EXIF DateTimeOriginal); pass --flown-at to set it',
+      );
+    }
     const created = await call<{ id: string }>('POST', '/v1/surveys', {
       name: c.name,
-      flownAt: c.flownAt ?? new Date().toISOString(),
+      flownAt,
       ...(c.flightHeightM !== undefined ? { flightHeightM: c.flightHeightM } : {}),
       ...(c.operator ? { operator: c.operator } : {}),
       ...(c.zones ? { zones: c.zones } : {}),
@@ -121,11 +163,14 @@ export async function uploadSurveyImages(options: UploadFolderOptions): Promise<
       const res = await fetch(`${root}/v1/surveys/${surveyId}/images`, { method: 'POST', headers, body: form }).catch((err: Error) => {
         throw new SurveyUploadError(`upload of ${name} failed: ${err.message}`);
       });
-      const body = (await res.json().catch(() => ({}))) as { message?: string };
+      const body = (await res.json().catch(() => ({}))) as { message?: string; refused?: Array<{ problem?: string }> };
       if (res.ok) sent++;
       else {
-        refused.push(`${name}: ${body.message ?? res.status}`);
-        options.onRefused?.(body.message ?? `${name}: HTTP ${res.status}`);
+        // The API's message already starts with the file name; its per-file problem does not.
+        const problem = body.refused?.length === 1 ? body.refused[0]!.problem : body.message;
+        const line = `${name}: ${problem ?? `HTTP ${res.status}`}`;
+        refused.push(line);
+        options.onRefused?.(line);
       }
     }
     bytesDone += sizes[i]!;

@@ -13,4 +13,6 @@ export interface TrackedObject extends Track {
   hiddenSeconds: number;
   /** When it was first seen where it stands now (its stationarySince once confirmed still). Always set by the tracker. */
   stillSince?: Date;
+  /** Its look (appearance embedding) when first seen where it stands now; absent without an embedder. */
+  look?: Float32Array;
 }

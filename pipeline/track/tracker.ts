@@ -12,8 +12,25 @@
 // - Hidden time is *watched* time: the gap between two updates counts at most `maxGapSeconds`.
 //   While the stream is down, or motion gating skips frames, nobody looked, and "not seen" means
 //   nothing; only passes where the detector looked and did not find it make it older.
+//
+// And what a stationary clock must never do: run across different vehicles. Traffic through one
+// spot (a queue at a stop line, cars on a crest far from the camera) puts a new car where the last
+// one stood every few seconds; by position alone they are one "parked" car. So, when detections
+// carry an appearance embedding (appearance.ts):
+// - a detection that looks different (similarity below `appearanceThreshold` to the track's last
+//   look, and for a still object also to its first look where it stands) never continues the track;
+// - a still object that drives off is followed by its look, so its anchor does not wait for the
+//   next car to arrive and claim its clock;
+// - a box that jumps in size or a score that collapses does not continue a moving track;
+// - the clock starts only after `minStillObservations` still sightings at or above `startScore`:
+//   weak, far detections keep a track alive but never start a dwell alone;
+// - a still object that is out of sight while another vehicle drives into its place has left
+//   (through-traffic.ts): it is forgotten, so whatever is seen there later starts its own clock.
+// Nothing here needs motion history, so it holds at one frame per 30 s (patrol mode) as at 2 fps.
 import type { Box, Detection } from '../../contracts/types.ts';
+import { APPEARANCE_THRESHOLD, lookSimilarity, type Sighting } from './appearance.ts';
 import { containment, iou, area } from './box-overlap.ts';
+import { droveThrough } from './through-traffic.ts';
 import type { TrackedObject } from './tracked-object.ts';
 
 export interface TrackerOptions {
@@ -42,6 +59,14 @@ export interface TrackerOptions {
   /** Two detections of one family overlapping this much are one object (the detector's NMS is per label). */
   familyNmsIou?: number;
   historyLength?: number;
+  /** Appearance similarity below which a detection is another object (only when detections carry embeddings). */
+  appearanceThreshold?: number;
+  /** Still sightings below this score keep a track but do not count towards its stationary clock. */
+  startScore?: number;
+  /** A moving track is not continued by a detection scoring below this share of its last score. */
+  scoreCollapseRatio?: number;
+  /** A moving track is not continued by a box this many times larger or smaller. */
+  maxAreaRatio?: number;
 }
 
 export const TRACKER_DEFAULTS: Required<TrackerOptions> = {
@@ -58,6 +83,10 @@ export const TRACKER_DEFAULTS: Required<TrackerOptions> = {
   labelFamilies: [['car', 'truck', 'bus'], ['motorcycle', 'bicycle']],
   historyLength: 30,
   familyNmsIou: 0.7,
+  appearanceThreshold: APPEARANCE_THRESHOLD,
+  startScore: 0.3,
+  scoreCollapseRatio: 0.4,
+  maxAreaRatio: 2.5,
 };
 
 interface State {
@@ -78,6 +107,11 @@ interface State {
   /** The model of the detection that last updated it. */
   modelId?: string;
   modelSha256?: string;
+  /** Its look when first seen where it stands now (the anchor), and in its last sighting. */
+  firstLook?: Float32Array;
+  lastLook?: Float32Array;
+  /** The last sighting's look against `firstLook`. */
+  lookSimilarity?: number;
 }
 
 /** A history entry: where and how sure, plus the detection's second-stage results (cover, plate). */
@@ -87,7 +121,7 @@ function sighting(d: Detection, at: Date): TrackedObject['history'][number] {
 
 export interface Tracker {
   /** One detector pass at `at`; returns every live track, hidden ones included. */
-  update(detections: readonly Detection[], at: Date): TrackedObject[];
+  update(detections: readonly Sighting[], at: Date): TrackedObject[];
   /** Live tracks as of the last update, without changing anything. */
   tracks(): TrackedObject[];
   readonly options: Required<TrackerOptions>;
@@ -123,11 +157,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     visible: visibleIds.has(s.id),
     hiddenSeconds: Math.max(0, watched - s.lastSeenWatched),
     stillSince: s.anchor.at,
+    ...(s.lookSimilarity !== undefined ? { appearanceSimilarity: s.lookSimilarity } : {}),
+    ...(s.firstLook ? { look: s.firstLook } : {}),
     ...(s.modelId !== undefined ? { modelId: s.modelId } : {}),
     ...(s.modelSha256 !== undefined ? { modelSha256: s.modelSha256 } : {}),
   });
 
-  const observe = (s: State, d: Detection, at: Date) => {
+  const observe = (s: State, d: Sighting, at: Date) => {
     s.labelVotes.set(d.label, (s.labelVotes.get(d.label) ?? 0) + 1);
     s.history.push(sighting(d, at));
     if (d.modelId !== undefined) s.modelId = d.modelId;
@@ -140,20 +176,37 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     // A moving object that was missed in a pass starts its stillness over: whatever is found
     // where it was may be someone else.
     if (fitsAnchor(s, d.box) && (s.stationary || s.missed === 0)) {
-      s.stillCount++;
+      // A weak sighting keeps the count where it is: it neither proves nor disproves stillness.
+      if (s.stationary || d.score >= o.startScore) s.stillCount++;
       if (s.stillCount >= o.minStillObservations && (at.getTime() - s.anchor.at.getTime()) / 1000 >= o.minStillSeconds) s.stationary = true;
     } else {
       s.anchor = { box: d.box, at };
-      s.stillCount = 1;
+      s.stillCount = d.score >= o.startScore ? 1 : 0;
       s.stationary = false;
+      s.firstLook = d.embedding;
     }
+    if (d.embedding) s.lastLook = d.embedding;
+    s.lookSimilarity = lookSimilarity(d.embedding, s.firstLook);
     s.missed = 0;
+  };
+
+  // The same look: like its last sighting, and a still object also like its first one where it
+  // stands, so a slow drift of looks over many frames cannot hand a clock to another car.
+  const looksSame = (s: State, d: Sighting) => {
+    const last = lookSimilarity(d.embedding, s.lastLook);
+    if (last !== undefined && last < o.appearanceThreshold) return false;
+    const first = s.stationary ? lookSimilarity(d.embedding, s.firstLook) : undefined;
+    return first === undefined || first >= o.appearanceThreshold;
+  };
+  const sizeHolds = (s: State, d: Detection) => {
+    const r = area(d.box) / Math.max(area(s.box), 1e-9);
+    return r <= o.maxAreaRatio && r >= 1 / o.maxAreaRatio;
   };
 
   // Greedy assignment by overlap, best pairs first; enough for street scenes, where crowded
   // crossings matter less than the parked and standing objects the rules are about.
-  const assign = (tracks: State[], dets: Detection[], accept: (s: State, d: Detection) => number | null, at: Date) => {
-    const pairs: Array<{ s: State; d: Detection; score: number }> = [];
+  const assign = (tracks: State[], dets: Sighting[], accept: (s: State, d: Sighting) => number | null, at: Date) => {
+    const pairs: Array<{ s: State; d: Sighting; score: number }> = [];
     for (const s of tracks) {
       for (const d of dets) {
         if (!compatible(labelOf(s), d.label)) continue;
@@ -163,7 +216,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     pairs.sort((a, b) => b.score - a.score);
     const usedS = new Set<State>();
-    const usedD = new Set<Detection>();
+    const usedD = new Set<Sighting>();
     for (const p of pairs) {
       if (usedS.has(p.s) || usedD.has(p.d)) continue;
       usedS.add(p.s);
@@ -174,11 +227,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return { tracks: tracks.filter((s) => !usedS.has(s)), dets: dets.filter((d) => !usedD.has(d)) };
   };
 
-  const strict = (s: State, d: Detection) => (s.stationary && fitsAnchor(s, d.box) ? 1 + iou(d.box, s.anchor.box) : null);
-  const loose = (s: State, d: Detection) => {
-    if (s.stationary) return strict(s, d);
+  const strict = (s: State, d: Sighting) => (s.stationary && fitsAnchor(s, d.box) && looksSame(s, d) ? 1 + iou(d.box, s.anchor.box) : null);
+  const loose = (s: State, d: Sighting) => {
     const v = iou(d.box, s.box);
-    return v >= o.matchIou ? v : null;
+    if (s.stationary) {
+      const still = strict(s, d);
+      if (still !== null) return still;
+      // Driving off: only its own look may take it away from where it stood.
+      return d.embedding && s.lastLook && v >= o.matchIou && looksSame(s, d) ? v : null;
+    }
+    return v >= o.matchIou && looksSame(s, d) && sizeHolds(s, d) && d.score >= o.scoreCollapseRatio * s.score ? v : null;
   };
 
   return {
@@ -202,6 +260,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       for (const d of r2.dets) {
         const s: State = {
           id: nextId++,
+          ...(d.embedding ? { firstLook: d.embedding, lastLook: d.embedding, lookSimilarity: 1 } : {}),
           labelVotes: new Map([[d.label, 1]]),
           history: [sighting(d, at)],
           firstSeen: at,
@@ -221,7 +280,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       }
 
       for (const s of states) if (!visibleIds.has(s.id)) s.missed++;
+      const movers = states.filter((m) => visibleIds.has(m.id) && !m.stationary);
+      const left = new Set(
+        states.filter((s) => {
+          if (!s.stationary || visibleIds.has(s.id)) return false;
+          const same = movers.filter((m) => compatible(labelOf(m), labelOf(s)));
+          return droveThrough(s.anchor.box, same.map((m) => ({ box: m.box, firstBox: m.history[0]!.box })));
+        }),
+      );
       states = states.filter((s) => {
+        if (left.has(s)) return false;
         const hidden = watched - s.lastSeenWatched;
         return hidden <= (s.stationary ? o.stationaryMemorySeconds : o.movingMemorySeconds);
       });
@@ -232,9 +300,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 }
 
 /** Keeps the best of detections that are one object under two labels of a family ("truck" 0.36 and "car" 0.35 on one pick-up). */
-export function mergeFamilies(detections: readonly Detection[], compatible: (a: string, b: string) => boolean, minIou: number): Detection[] {
+export function mergeFamilies<D extends Detection>(detections: readonly D[], compatible: (a: string, b: string) => boolean, minIou: number): D[] {
   const sorted = [...detections].sort((a, b) => b.score - a.score);
-  const kept: Detection[] = [];
+  const kept: D[] = [];
   for (const d of sorted) {
     if (!kept.some((k) => k.label !== d.label && compatible(k.label, d.label) && iou(k.box, d.box) >= minIou)) kept.push(d);
   }

@@ -43,6 +43,7 @@ import { queueDepthGauge } from '../../pipeline/status/queue-depths.ts';
 import { modelsForStatus, startStatusPublisher, type StatusPublisher } from '../../pipeline/status/worker-status.ts';
 import { startSurveyWorker, type SurveyWorker } from '../../pipeline/survey/worker.ts';
 import { surveyApiClient, uploadSurveyImages } from '../../pipeline/survey/upload-folder.ts';
+import { demoFieldKey, startDemoVerifier, statusChangeLine } from './field-loop.ts';
 
 export interface DemoPorts {
   /** API and reviewer page (default 8080). */
@@ -74,11 +75,13 @@ export interface DemoOptions {
   statusIntervalMs?: number;
   /** How often new cases are looked for and announced (default 5000 ms; 0: never). */
   announceCasesMs?: number;
+  /** How long after a camera case is handled the camera looks again (default 30 s; 0: verifier off). */
+  verifyAfterSeconds?: number;
 }
 
 export interface RunningDemo {
-  urls: { api: string; review: string; status: string; metrics: string; rtsp: string; redis: string };
-  keys: { ingest: string; reviewer: string; operator: string; firstAdmin?: string };
+  urls: { api: string; review: string; status: string; metrics: string; rtsp: string; redis: string; board: string; field: string };
+  keys: { ingest: string; reviewer: string; operator: string; field: string; firstAdmin?: string };
   /** One line per violation type: analysed by … / not analysed: no model (…). */
   analysis: string[];
   cameras: CameraConfig[];
@@ -170,6 +173,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     });
     stack.push('API', () => api.close());
     const operator = await localKey(api.app.db, path.join(dataDir, 'keys'), 'operator', 'embedded operator');
+    const fieldKey = await demoFieldKey(api.app.db, path.join(dataDir, 'keys'), new Date());
     print(`API        ${api.url}  (PGlite and evidence in ${rel(dataDir)}/)`);
 
     // 3. Sample cameras on a loopback RTSP server.
@@ -275,7 +279,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     stack.push('survey worker', () => surveyWorker.close());
     const surveyStatus = startStatusPublisher({ redis, kind: 'survey', intervalMs: statusInterval, snapshot: () => ({ models: modelsForStatus(surveyModels.status()) }) });
     stack.push('survey status', () => surveyStatus.close());
-    print(`workers    camera worker (up to 8 cameras), dispatch worker, survey worker; Prometheus ${metricsUrl}`);
+    const verifyAfter = options.verifyAfterSeconds ?? 30;
+    if (verifyAfter > 0) {
+      const verifier = await startDemoVerifier({ apiUrl: api.url, ingestKey: api.keys.ingest, objects: api.app.objects, models: cameraModels, lookAfterSeconds: verifyAfter, print, logger: logger('verifier') });
+      stack.push('verifier', () => verifier.stop());
+    }
+    print(`workers    camera worker (up to 8 cameras), dispatch worker, survey worker${verifyAfter > 0 ? `, verifier (looks again ${verifyAfter} s after handling)` : ''}; Prometheus ${metricsUrl}`);
 
     // 6. A sample drone survey (resumable: a second run finds it and uploads nothing again).
     const background: Array<Promise<unknown>> = [];
@@ -289,15 +298,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     }
 
     // 7. New cases, announced as they arrive.
-    const seen = new Set<number>();
+    // Status per case, so a case coming back (a new sighting after handling) is announced too.
+    const seen = new Map<number, string>();
     let announcer: NodeJS.Timeout | undefined;
     if (options.announceCasesMs !== 0) {
       const announce = async () => {
         const res = await fetch(`${api.url}/v1/cases?limit=100&sort=oldest`, { headers: { authorization: `Bearer ${api.keys.reviewer}` } });
         if (!res.ok) return;
         for (const c of ((await res.json()) as { items: CaseSummary[] }).items) {
-          if (seen.has(c.id)) continue;
-          seen.add(c.id);
+          const before = seen.get(c.id);
+          seen.set(c.id, c.status);
+          if (before !== undefined) {
+            const line = statusChangeLine(c, before);
+            if (line) print(line);
+            continue;
+          }
           print(`case       #${c.id} ${c.type} at ${c.source.id}${c.zoneId ? ` / ${c.zoneId}` : ''}${c.plate ? `, plate: ${c.plate}` : ''} (${c.status}, ${c.observationCount} sighting${c.observationCount === 1 ? '' : 's'})`);
         }
       };
@@ -317,12 +332,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       urls: {
         api: api.url,
         review: `${api.url}/review/#key=${api.keys.reviewer}`,
+        board: `${api.url}/review/board.html#key=${api.keys.reviewer}`,
+        field: `${api.url}/field/#key=${fieldKey}`,
         status: `${api.url}/v1/status`,
         metrics: metricsUrl,
         rtsp: server.url(''),
         redis: redisUrl,
       },
-      keys: { ingest: api.keys.ingest, reviewer: api.keys.reviewer, operator, ...(api.firstAdminKey ? { firstAdmin: api.firstAdminKey } : {}) },
+      keys: { ingest: api.keys.ingest, reviewer: api.keys.reviewer, operator, field: fieldKey, ...(api.firstAdminKey ? { firstAdmin: api.firstAdminKey } : {}) },
       analysis,
       cameras,
       logFile,

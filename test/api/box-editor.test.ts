@@ -14,7 +14,7 @@ import { frameFromSample } from '../support/frames.ts';
 import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
 import { until } from '../support/wait.ts';
-import { openBrowserPage } from '../support/browser.ts';
+import { cspViolations, openBrowserPage } from '../support/browser.ts';
 
 const SHOTS = path.join(REPO_ROOT, 'out/review');
 
@@ -158,5 +158,9 @@ describe('box editor on the reviewer page', () => {
     const help = await page.locator('#help-dialog').innerText();
     for (const k of ['B', 'Delete', 'Enter', 'Esc', 'Tab', 'L']) expect(help).toContain(k);
     expect(help).toContain('画框');
+  });
+
+  it('ran under the page’s Content-Security-Policy without a single violation', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // Cameras and zones CRUD: schema at the edge, parseCameraConfig behind it, credentials masked for
-// reviewers, the pipeline (ingest key) reading full configs.
+// everyone, the pipeline (ingest key) reading full configs with the password sealed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
@@ -25,7 +25,10 @@ describe('cameras and zones', () => {
   it('creates, reads, replaces and deletes a camera', async () => {
     expect((await req('POST', '/v1/cameras', 'operator', camera)).statusCode).toBe(201);
     expect((await req('POST', '/v1/cameras', 'operator', camera)).statusCode).toBe(409);
-    expect((await req('GET', '/v1/cameras/cam-east-gate', 'ingest')).json().url).toBe(camera.url);
+    // The pipeline gets the password sealed, never in clear (test/api/camera-secrets.test.ts).
+    const seenByIngest = (await req('GET', '/v1/cameras/cam-east-gate', 'ingest')).json();
+    expect(seenByIngest.url).toBe('rtsp://admin:***@10.0.0.5/stream1');
+    expect(seenByIngest.sealedUrl).toMatch(/^rtsp:\/\/admin:\{sealed:v1:[0-9a-f]{8}:[\w-]+\}@10\.0\.0\.5\/stream1$/);
     const seenByReviewer = (await req('GET', '/v1/cameras', 'reviewer')).json().items[0];
     expect(seenByReviewer.url).not.toContain('secret');
     expect((await req('PUT', '/v1/cameras/cam-east-gate', 'operator', { ...camera, name: '东门' })).statusCode).toBe(200);

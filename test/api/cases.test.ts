@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbBackends } from '../support/db-backends.ts';
 import { observation, startTestApi, storedEvidence, type TestApi } from '../support/api.ts';
+import { addUnits, handleWithPhoto } from '../support/field.ts';
 
 const backends = dbBackends('cases');
 
@@ -9,6 +10,7 @@ describe.each(backends)('cases on %s', (_name, settings) => {
   let api: TestApi;
   beforeAll(async () => {
     api = await startTestApi(await settings());
+    await addUnits(api, '城管一中队', '二中队', '环卫所');
   });
   afterAll(async () => {
     await api?.close();
@@ -77,7 +79,7 @@ describe.each(backends)('cases on %s', (_name, settings) => {
     expect((await move(id, 'confirm', { note: '车在禁停区' })).statusCode).toBe(200);
     const dispatched = await move(id, 'dispatch', { unit: '城管一中队' });
     expect(dispatched.json()).toMatchObject({ from: 'confirmed', to: 'dispatched' });
-    expect((await move(id, 'handle')).statusCode).toBe(200);
+    expect((await handleWithPhoto(api, id)).statusCode).toBe(200);
     expect((await move(id, 'close')).json()).toMatchObject({ error: 'invalid_move', status: 'handled', allowed: ['verify', 'reopen'] });
     expect((await move(id, 'verify')).statusCode).toBe(200);
     expect((await move(id, 'close')).statusCode).toBe(200);
@@ -99,7 +101,8 @@ describe.each(backends)('cases on %s', (_name, settings) => {
   it('reopens a handled case that is seen again instead of opening a second one', async () => {
     const first = observation({ evidence: [await storedEvidence(api.objects)] });
     const id = (await post(first)).json().caseId;
-    for (const [m, body] of [['confirm', {}], ['dispatch', { unit: '二中队' }], ['handle', {}]] as const) expect((await move(id, m, body)).statusCode).toBe(200);
+    for (const [m, body] of [['confirm', {}], ['dispatch', { unit: '二中队' }]] as const) expect((await move(id, m, body)).statusCode).toBe(200);
+    expect((await handleWithPhoto(api, id)).statusCode).toBe(200);
     const again = await post(observation({ dedupeKey: first.dedupeKey, evidence: [await storedEvidence(api.objects)], observedAt: '2026-03-02T03:00:00.000Z' }));
     expect(again.json()).toEqual({ caseId: id, status: 'reopened', result: 'reopened' });
     const c = await detail(id);
@@ -248,7 +251,7 @@ describe.each(backends)('cases on %s', (_name, settings) => {
     expect(c.overdue).toBe(true);
     const overdue = (await api.app.inject({ method: 'GET', url: '/v1/cases?overdue=true', headers: api.headers('reviewer') })).json();
     expect(overdue.items.map((x: { id: number }) => x.id)).toContain(id);
-    await move(id, 'handle');
+    await handleWithPhoto(api, id);
     expect((await detail(id)).overdue).toBe(false);
     api.clock.now = new Date('2026-03-02T02:00:00Z');
   });

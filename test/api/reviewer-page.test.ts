@@ -13,7 +13,8 @@ import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
 import { observation, startTestApi, type TestApi } from '../support/api.ts';
 import { until } from '../support/wait.ts';
-import { openBrowserPage } from '../support/browser.ts';
+import { cspViolations, openBrowserPage } from '../support/browser.ts';
+import { addUnits } from '../support/field.ts';
 
 const SHOTS = path.join(REPO_ROOT, 'out/review');
 
@@ -26,6 +27,7 @@ describe('reviewer page in chromium', () => {
 
   beforeAll(async () => {
     api = await startTestApi({ kind: 'pglite' }, { now: () => new Date() });
+    await addUnits(api, '城管一中队');
     const port = await freePort();
     await api.app.listen({ port, host: '127.0.0.1' });
     base = `http://127.0.0.1:${port}`;
@@ -80,7 +82,7 @@ describe('reviewer page in chromium', () => {
     expect(text).toContain('东门路口');
     expect(text).toContain('沪A12345');
     expect(text).toContain('09009');
-    expect(await page.locator('.thumbs .thumb').count()).toBe(3);
+    expect(await page.locator('.thumbs .thumb').count()).toBe(4); // frame, first seen / confirmed side by side, close-up, first frame
     await page.screenshot({ path: path.join(SHOTS, 'queue.png') });
 
     await page.keyboard.press('y');
@@ -116,13 +118,17 @@ describe('reviewer page in chromium', () => {
     const entries = await page.locator('#timeline li.audit').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.action));
     expect(entries).toEqual(['created', 'confirm']);
     expect(await page.locator('#timeline').innerText()).toContain('test reviewer');
-    expect(await page.locator('#status').innerText()).toBe('confirmed');
-    await expect.poll(() => page.locator('.gallery img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(4); // frame, crop, first frame and the clean copy
+    expect(await page.locator('#status').innerText()).toBe('已立案 confirmed');
+    await expect.poll(() => page.locator('.gallery img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(5); // frame, crop, first frame, the two side by side and the clean copy
     await page.screenshot({ path: path.join(SHOTS, 'case.png'), fullPage: true });
     // Lifecycle from the case page: dispatch asks for a unit.
     page.once('dialog', (d) => d.accept('城管一中队'));
     await page.locator('button[data-move="dispatch"]').click();
     await until('the case to be dispatched', async () => (await statusOf(ids.dog!)) === 'dispatched');
-    await expect.poll(async () => page.locator('#status').innerText()).toBe('dispatched');
+    await expect.poll(async () => page.locator('#status').innerText()).toBe('已派遣 dispatched');
+  });
+
+  it('ran under the page’s Content-Security-Policy without a single violation', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });

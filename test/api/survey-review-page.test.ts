@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
-import { openBrowserPage } from '../support/browser.ts';
+import { cspViolations, openBrowserPage } from '../support/browser.ts';
 import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
 import { until } from '../support/wait.ts';
@@ -252,5 +252,9 @@ describe('survey image review page', () => {
     expect(rows[0]).toContain('test reviewer');
     expect(rows[1]).toContain('test reviewer');
     await page.screenshot({ path: path.join(SHOTS, 'survey-images-reviewed.png') });
+  });
+
+  it('ran under the page’s Content-Security-Policy without a single violation', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });

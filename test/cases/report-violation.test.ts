@@ -84,7 +84,7 @@ describe('reportViolation → case', () => {
       lastSeen: '2026-03-02T01:56:00.000Z',
       model: { id: 'nanodet-coco-416', sha256: 'f'.repeat(64) },
     });
-    expect(new Set(c.evidence.map((e: { kind: string }) => e.kind))).toEqual(new Set(['frame', 'clean_frame', 'crop', 'start_frame']));
+    expect(new Set(c.evidence.map((e: { kind: string }) => e.kind))).toEqual(new Set(['frame', 'clean_frame', 'crop', 'start_frame', 'comparison']));
     for (const e of c.evidence) {
       const res = await api.inject({ method: 'GET', url: e.url });
       expect(res.statusCode).toBe(200);

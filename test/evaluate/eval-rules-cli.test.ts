@@ -53,6 +53,38 @@ describe('npm run eval -- rules', () => {
     expect(plaza!.frames).toBeGreaterThan(150);
   }, 120_000);
 
+  it('replays the composed street scenarios: no case from traffic, every parked vehicle once, on time', async () => {
+    samplePath('darknet/dog.jpg');
+    samplePath('opencv/vtest.avi');
+    samplePath('labelme/annotated/2011_000025.jpg');
+    const { code, stdout, stderr } = await runEval(['rules', '--scenarios', 'samples/scenarios/street.json', '--json']);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as {
+      perType: TypeRow[];
+      scenarios: Array<{ scenario: string; raised: Array<{ type: string; zone: string; at: number; trackId: number; reason?: string }>; missed: number[]; unexpected: number[]; matches: unknown[] }>;
+    };
+    const by = Object.fromEntries(report.scenarios.map((s) => [s.scenario, s]));
+    const parking = (name: string) => by[name]!.raised.filter((r) => r.type === 'illegal_parking');
+    // Traffic through a no-parking carriageway: a queue at a stop line and flowing traffic.
+    expect(parking('queue-stop-and-go')).toEqual([]);
+    expect(parking('flowing-traffic')).toEqual([]);
+    // A parked pick-up among passing vehicles: found once, at its dwell.
+    expect(parking('parked-among-passing')).toHaveLength(1);
+    // The case says why: the same look from when it stopped (scene start 10:00:00) to the confirming frame.
+    expect(parking('parked-among-passing')[0]!.reason).toMatch(/^same vehicle, similarity (0\.[89]\d|1\.00), still from 10:00:0\d to 10:00:1\d$/);
+    // Leave and replace: one case, for the van, 10 s after it parked, never the pick-up's clock.
+    expect(parking('leave-and-replace').map((r) => r.at)).toEqual([expect.any(Number)]);
+    expect(parking('leave-and-replace')[0]!.at).toBeGreaterThanOrEqual(25);
+    // A row of four: exactly four cases, four vehicles; the next row's bus is not one of them.
+    expect(parking('parked-row')).toHaveLength(4);
+    expect(new Set(parking('parked-row').map((r) => r.trackId)).size).toBe(4);
+    for (const s of report.scenarios) {
+      expect(s.missed, s.scenario).toEqual([]);
+      expect(s.unexpected, s.scenario).toEqual([]);
+    }
+    expect(Object.fromEntries(report.perType.map((t) => [t.type, t])).illegal_parking).toMatchObject({ expected: 6, raised: 6, falsePositives: 0, precision: 1, recall: 1 });
+  }, 900_000);
+
   it('replays a folder of frames at its frame rate and prints the table', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'eval-frames-'));
     const frames = path.join(dir, 'frames');

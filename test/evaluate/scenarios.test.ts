@@ -77,6 +77,19 @@ describe('parseScenarioFile', () => {
     );
   });
 
+  it('reads footage compositions, which carry their own length and frame rate', () => {
+    const { scenarios } = parseScenarioFile(
+      ['scenarios:', '  - name: queue', '    compose: street/queue.json', '    camera: cams/kerb.json', '    expect: [{ none: illegal_parking }]'].join('\n'),
+      '/data/eval/scenarios.yaml',
+    );
+    expect(scenarios[0]!.source).toEqual({ kind: 'compose', path: path.resolve('/data/eval/street/queue.json') });
+    expect(scenarios[0]!.none).toEqual(['illegal_parking']);
+    const bad = (extra: string) => errorOf(['scenarios:', '  - compose: q.json', '    camera: c.json', extra, '    expect: []'].join('\n'), 'sc.yaml');
+    expect(bad('    seconds: 30')).toBe('sc.yaml:4: scenarios[0].seconds: only for a "still" (a composition says how long it lasts)');
+    expect(bad('    fps: 2')).toBe('sc.yaml:4: scenarios[0].fps: only for "frames" or a "still" (a composition has its own frame rate)');
+    expect(bad('    video: v.mp4')).toMatch(/^sc\.yaml:2: scenarios\[0\]\.compose: give exactly one of "video", "still" \(with "seconds"\), "frames" \(with "fps"\) or "compose"/);
+  });
+
   it('names the line of a JSON syntax error', () => {
     expect(errorOf('{\n  "scenarios": [\n    { "name": "x", }\n  ]\n}', 'bad.json')).toMatch(/^bad\.json:3: not valid JSON/);
   });
@@ -84,7 +97,7 @@ describe('parseScenarioFile', () => {
   it('names file, line and field in YAML: unknown fields, a still without seconds, a missing camera', () => {
     const base = ['scenarios:', '  - name: kerb', '    still: dog.jpg', '    seconds: 60', '    camera: cam.json', '    expect: []'];
     expect(errorOf([...base.slice(0, 5), '    expct: []'].join('\n'), 'sc.yaml')).toBe(
-      'sc.yaml:6: scenarios[0].expct: unknown field (allowed: name, video, still, seconds, frames, fps, camera, start, expect, note)',
+      'sc.yaml:6: scenarios[0].expct: unknown field (allowed: name, video, still, seconds, frames, fps, compose, camera, start, expect, note)',
     );
     expect(errorOf(base.filter((l) => !l.includes('seconds')).join('\n'), 'sc.yaml')).toBe('sc.yaml:2: scenarios[0].seconds: a "still" needs "seconds": how long the picture is shown');
     expect(errorOf(base.filter((l) => !l.includes('camera')).join('\n'), 'sc.yaml')).toMatch(/^sc\.yaml:2: scenarios\[0\]\.camera: must be the path of a camera config file/);

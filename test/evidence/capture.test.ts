@@ -38,7 +38,7 @@ describe('captureEvidence', () => {
       attributes: { plate: '沪A·12345' },
     };
     const items = await captureEvidence(v, objects, { sourceName: '东门路口', typeName: '违停' });
-    expect(items.map((i) => i.kind)).toEqual(['frame', 'clean_frame', 'crop', 'start_frame']);
+    expect(items.map((i) => i.kind)).toEqual(['frame', 'clean_frame', 'crop', 'start_frame', 'comparison']);
     for (const item of items) {
       const bytes = (await objects.get(item.key))!;
       expect(sha256Hex(bytes)).toBe(item.sha256);
@@ -50,9 +50,10 @@ describe('captureEvidence', () => {
     }
     expect(items[0]!.capturedAt).toBe('2026-03-02T01:56:00.000Z');
     expect(items[3]!.capturedAt).toBe('2026-03-02T01:50:00.000Z');
-    // The crop is tight: the box plus a tenth on each side.
-    expect(items[2]!.width).toBeLessThanOrEqual(Math.ceil(217 * 1.2) + 2);
-    expect(items[2]!.height).toBeLessThanOrEqual(Math.ceil(97 * 1.2) + 2);
+    // The crop is tight: the box plus a tenth on each side, upscaled ×2 to reach 128 px on its short side.
+    expect(items[2]!.width).toBeLessThanOrEqual(2 * (Math.ceil(217 * 1.2) + 2));
+    expect(items[2]!.height).toBeLessThanOrEqual(2 * (Math.ceil(97 * 1.2) + 2));
+    expect(items[2]!.height).toBeGreaterThanOrEqual(128);
     expect(items[2]!.box![0]).toBeGreaterThan(0);
     // The drawn frame differs from the raw one exactly where the box and caption are.
     const drawn = await sharp((await objects.get(items[0]!.key))!).raw().toBuffer();

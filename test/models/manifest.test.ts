@@ -103,7 +103,7 @@ describe('second-stage entries: classifiers and the plate reader', () => {
     }
     // Detectors stay in `models`; every kind is in `entries`.
     expect(manifest.models.map((m) => m.id)).toEqual(['nanodet-coco-416']);
-    expect(manifest.entries.map((m) => m.kind)).toEqual(['detector', 'plate-reader']);
+    expect(manifest.entries.map((m) => m.kind)).toEqual(['detector', 'plate-reader', 'embedder']);
   });
 
   it('parses a classifier with its defaults (softmax, 10% margin)', async () => {
@@ -128,7 +128,7 @@ describe('second-stage entries: classifiers and the plate reader', () => {
 
   it('rejects an unknown kind, naming the supported ones', async () => {
     await expect(parse({ defaultDetector: 'm1', models: [{ ...goodEntry(), kind: 'segmenter' }] })).rejects.toThrow(
-      /kind: "segmenter" is not supported \(supported: detector, classifier, plate-reader\)/,
+      /kind: "segmenter" is not supported \(supported: detector, classifier, plate-reader, embedder\)/,
     );
   });
 

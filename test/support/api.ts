@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { buildApi } from '../../api/app.ts';
 import { createKey } from '../../api/auth/keys.ts';
 import type { ApiConfig } from '../../api/config.ts';
@@ -30,6 +31,8 @@ export async function startTestApi(db: DbSettings = { kind: 'pglite' }, extra: P
     objects: { kind: 'folder', dir },
     now: () => clock.now,
     logLevel: 'warn',
+    // Camera passwords are sealed with a key of this test's own.
+    cameraSecrets: { keyFile: `${dir}.camera-secret.key` },
     ...extra,
   });
   const keys = {} as Record<Role, string>;
@@ -43,15 +46,27 @@ export async function startTestApi(db: DbSettings = { kind: 'pglite' }, extra: P
     async close() {
       await app.close();
       await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}.camera-secret.key`, { force: true });
     },
   };
 }
 
 let counter = 0;
 
-/** Evidence bytes really stored in the object store, so ingest finds them. */
+let smallJpeg: Promise<Buffer> | undefined;
+
+/** A real 16x16 JPEG made unique by a comment segment right after its start marker. */
+export async function uniqueJpeg(): Promise<Buffer> {
+  smallJpeg ??= sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 90, g: 120, b: 150 } } }).jpeg().toBuffer();
+  const base = await smallJpeg;
+  const text = Buffer.from(`evidence ${++counter} ${Math.random()}`);
+  const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, text.length + 2]), text]);
+  return Buffer.concat([base.subarray(0, 2), comment, base.subarray(2)]);
+}
+
+/** Evidence bytes really stored in the object store (a real JPEG unless given), so ingest finds and accepts them. */
 export async function storedEvidence(objects: ObjectStore, kind: EvidenceItem['kind'] = 'frame', bytes?: Buffer): Promise<EvidenceItem> {
-  const data = bytes ?? Buffer.from(`evidence ${++counter} ${Math.random()}`);
+  const data = bytes ?? (await uniqueJpeg());
   const stored = await objects.put(data, 'image/jpeg');
   return { kind, key: stored.key, sha256: stored.sha256, contentType: 'image/jpeg', capturedAt: '2026-03-02T01:59:00.000Z', bytes: stored.bytes };
 }

@@ -3,6 +3,13 @@
 // loudly rather than as a time-out.
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+const cspLog = new WeakMap<Page, string[]>();
+
+/** Console lines in which chromium reported a Content-Security-Policy violation on this page so far. */
+export function cspViolations(page: Page): string[] {
+  return cspLog.get(page) ?? [];
+}
+
 export async function openBrowserPage(): Promise<{ browser: Browser; page: Page }> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -11,5 +18,8 @@ export async function openBrowserPage(): Promise<{ browser: Browser; page: Page 
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (err) => console.error('[page error]', err.message));
   page.on('console', (m) => m.type() === 'error' && console.error('[page console]', m.text()));
+  const violations: string[] = [];
+  cspLog.set(page, violations);
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
   return { browser, page };
 }

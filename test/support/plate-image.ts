@@ -40,3 +40,34 @@ export async function renderPlate(text: string, colours: { background: string; t
     ${glyphs}<circle cx="${xs[1]! + charWidth / 2 + dotGap / 2}" cy="70" r="5" fill="${colours.text}"/></svg>`;
   return sharp(Buffer.from(svg)).resize(width).png().toBuffer();
 }
+
+/** A plate as a camera sees it: turned by `tiltDegrees` (a car parked at an angle) and blurred (focus, motion). */
+export async function distortPlate(plate: Buffer, options: { tiltDegrees?: number; blurSigma?: number } = {}): Promise<Buffer> {
+  let img = sharp(plate);
+  if (options.tiltDegrees) img = sharp(await img.rotate(options.tiltDegrees, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer());
+  if (options.blurSigma) img = img.blur(options.blurSigma);
+  return img.png().toBuffer();
+}
+
+const SERIAL = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
+const LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
+const PROVINCE_CHARS = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
+
+/** Plate numbers for measurements, from a seeded generator: blue 京A1B2C3-style (7), green 粤BD12345-style (8). */
+export function plateNumbers(count: number, kind: 'blue' | 'green', seed = 1): string[] {
+  let s = seed >>> 0;
+  const next = () => {
+    // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = (chars: string) => [...chars][Math.floor(next() * [...chars].length)]!;
+  return Array.from({ length: count }, () => {
+    const head = pick(PROVINCE_CHARS) + pick(LETTERS);
+    if (kind === 'blue') return head + Array.from({ length: 5 }, () => pick(SERIAL)).join('');
+    return head + pick('DF') + pick(SERIAL) + Array.from({ length: 4 }, () => pick('0123456789')).join('');
+  });
+}
