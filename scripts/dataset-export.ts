@@ -16,7 +16,7 @@ import { DEFAULT_SURVEY_TILE, MAX_SURVEY_TILE, MIN_SURVEY_TILE } from '../models
 import { parseCli, usageError } from './cli/args.ts';
 
 const USAGE = [
-  'usage: npm run dataset:export -- --since <YYYY-MM-DD|ISO time> --out <dir> [--until <date>] [--api URL --key KEY | --data-dir DIR] [--val-fraction 0.2] [--survey-tile 640] [--force]',
+  'usage: npm run dataset:export -- --since <YYYY-MM-DD|ISO time> --out <dir> [--until <date>] [--api URL --key KEY | --data-dir DIR] [--val-fraction 0.2] [--survey-tile 640] [--crops] [--force]',
   '',
   '  Reviewed cases (their evidence images) and reviewed drone survey images (cut into tiles) as a YOLO dataset.',
   '  --since, --until   review time window; YYYY-MM-DD is midnight UTC+8',
@@ -28,6 +28,7 @@ const USAGE = [
   '                     20% overlap; a box is labelled on a tile when at least half of it is inside;',
   '                     every tile is written, tiles without boxes as true negatives, and the',
   '                     whole image scaled to one tile with every box (the worker\'s whole-image pass)',
+  '  --crops            also crops/<type>/confirmed|rejected/<source>__c<case>-<n>.jpg: verdict data for npm run train',
 ].join('\n');
 
 function die(message: string, code = 2): never {
@@ -49,6 +50,7 @@ const { values } = parseCli({
     'val-fraction': { type: 'string', default: '0.2' },
     'page-size': { type: 'string', default: '100' },
     'survey-tile': { type: 'string', default: String(DEFAULT_SURVEY_TILE) },
+    crops: { type: 'boolean', default: false },
   },
 });
 if (!values.since) usageError(cli, '--since is required');
@@ -95,7 +97,7 @@ if (values.api) {
 }
 
 try {
-  const summary = await exportDataset(transport, { since, until, out: values.out, force: values.force, valFraction, pageSize, surveyTile, log: (line) => process.stderr.write(`dataset:export: ${line}\n`) });
+  const summary = await exportDataset(transport, { since, until, out: values.out, force: values.force, valFraction, pageSize, surveyTile, crops: values.crops, log: (line) => process.stderr.write(`dataset:export: ${line}\n`) });
   const { train, val } = summary.counts;
   console.log(`wrote ${summary.out}`);
   console.log(`  classes (${summary.names.length}): ${summary.names.join(', ') || '(none)'}`);
@@ -114,6 +116,7 @@ try {
   if (summary.annotated > 0) {
     console.log(`  warning: ${summary.annotated} image(s) carry our drawn box and caption (cases from before clean frames were kept); export.json marks them "annotated": true`);
   }
+  if (values.crops) console.log(`  crops: ${path.join(summary.out, 'crops')}/<type>/confirmed|rejected/ (npm run train -- classifier --crops ${path.join(summary.out, 'crops', '<type>')} …)`);
   console.log(`  next: yolo detect train data=${path.join(summary.out, 'data.yaml')} model=yolo11n.pt imgsz=640  (models/README.md)`);
 } catch (err) {
   if (err instanceof DatasetExportError) die(err.message, 1);

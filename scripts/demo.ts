@@ -48,6 +48,8 @@ console.log('');
 console.log(`Reviewer page: ${demo.urls.review}`);
 console.log(`Dispatch board: ${demo.urls.board}`);
 console.log(`Field page:    ${demo.urls.field}  (a phone of unit demo-unit-1; handled needs a photo and a note)`);
+console.log(`Map:           ${demo.urls.map}`);
+console.log(`Assessment:    ${demo.urls.assessment}  (考核: units' on-time rates, CSV and Excel downloads)`);
 console.log(`Status:        ${demo.urls.status}  (any API key: Authorization: Bearer <key>)`);
 console.log(`Logs:          ${demo.logFile}`);
 if (demo.keys.firstAdmin) {

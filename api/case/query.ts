@@ -165,6 +165,8 @@ export interface ObservationRow {
   modelId: string;
   modelSha256: string | null;
   receivedAt: string;
+  /** What the worker said of the sighting: the plate's reading, why a vehicle was judged parked (`reason`), … */
+  attributes: Record<string, unknown> | null;
 }
 
 export interface CaseDetail extends CaseRecord {
@@ -215,6 +217,7 @@ export async function getCase(db: Db, id: number, now: Date): Promise<CaseDetail
       modelId: o.model_id as string,
       modelSha256: (o.model_sha256 as string | null) ?? null,
       receivedAt: (o.received_at as Date).toISOString(),
+      attributes: (o.attributes as Record<string, unknown> | null) ?? null,
     })),
     audit: audit.map((a) => ({
       id: a.id as number,

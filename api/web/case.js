@@ -71,6 +71,8 @@ function timeline(d) {
             { class: 'obs' },
             el('time', {}, formatTime(e.o.observedAt)),
             el('span', {}, `观测 sighting · score ${e.o.score.toFixed(2)}${e.o.plate ? ` · ${e.o.plate}` : ''} · ${e.o.modelId}`),
+            // Why the worker judged it a violation, e.g. "same vehicle, similarity 0.93, still from 10:00:03 to 10:05:04".
+            typeof e.o.attributes?.reason === 'string' ? el('span', { class: 'detail' }, `判定依据 why: ${e.o.attributes.reason}`) : null,
           ),
     ),
   );

@@ -28,11 +28,13 @@
 // clock or randomness, so the same reviews give the same bytes. The split is by camera, or for drone
 // images and cases by place (a ~500 m cell of the location), so pictures of one street corner never
 // land on both sides of it; all tiles of one image share its side.
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { LabelledBox } from '../../api/case/corrections.ts';
 import type { ReviewedCase, ReviewedImage, ReviewedPage } from '../../api/case/reviewed.ts';
+import { writeVerdictCrops } from './export-crops.ts';
 import { splitKeyOf, splitOf, type Split } from './split.ts';
 import {
   DEFAULT_SURVEY_TILE,
@@ -64,6 +66,8 @@ export interface ExportOptions {
   pageSize?: number;
   /** Side of the square tiles survey images are cut into, in pixels (default 640). */
   surveyTile?: number;
+  /** Also write crops/<type>/{confirmed,rejected}/ image-folder trees (export-crops.ts). */
+  crops?: boolean;
   log?: (line: string) => void;
 }
 
@@ -129,7 +133,7 @@ export interface ExportSummary {
 }
 
 /** Ours in an out folder: what --force replaces (nothing else is deleted). */
-const OWN_ENTRIES = ['images', 'labels', 'data.yaml', 'names.txt', 'export.json'];
+const OWN_ENTRIES = ['images', 'labels', 'data.yaml', 'names.txt', 'export.json', 'crops'];
 
 /** The boxes a training image gets: all effective boxes of a positive, only drawn ones of a negative. */
 export function trainingBoxes(decision: 'positive' | 'negative', image: Pick<ReviewedImage, 'boxes'>): LabelledBox[] {
@@ -246,6 +250,7 @@ export async function exportDataset(transport: Transport, options: ExportOptions
         const lines = boxes.map((b) => yoloLine(classOf.get(b.label)!, b.box, meta.width!, meta.height!)).filter((l): l is string => l !== null);
         await writeFile(path.join(stage, 'images', split, `${base}.jpg`), jpeg);
         await writeFile(path.join(stage, 'labels', split, `${base}.txt`), lines.length ? `${lines.join('\n')}\n` : '');
+        if (options.crops) await writeVerdictCrops(path.join(stage, 'crops'), c, splitKey, img, body, meta.width!, meta.height!);
         images.push({
           file: `images/${split}/${base}.jpg`,
           split,
@@ -302,7 +307,7 @@ export async function exportDataset(transport: Transport, options: ExportOptions
     await mkdir(out, { recursive: true });
     for (const entry of OWN_ENTRIES) {
       await rm(path.join(out, entry), { recursive: true, force: true });
-      await rename(path.join(stage, entry), path.join(out, entry));
+      if (existsSync(path.join(stage, entry))) await rename(path.join(stage, entry), path.join(out, entry));
     }
     await rm(stage, { recursive: true, force: true });
     if (counts.val.images === 0 && images.length > 0) log(`warning: the val split is empty (${counts.train.sources} source(s), --val-fraction ${valFraction}); review cases from more cameras or places, or raise --val-fraction`);

@@ -17,7 +17,7 @@ export interface Pooling {
   flip: boolean;
 }
 
-/** Chosen on coco128 street crops (models/README.md, "Training a classifier"). */
+/** Chosen on coco128 street crops (models/README.md, "Training a classifier on your own crops"). */
 export const DEFAULT_POOLING: Pooling = { features: ['features_s16', 'features_s32'], grid: 2, flip: true };
 
 export interface CropFeatures {

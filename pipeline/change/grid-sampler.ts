@@ -105,10 +105,14 @@ function missingPixels(values: ArrayLike<number>[], n: number, noData: number | 
   const data = withAlpha ? values.slice(0, -1) : values;
   for (let i = 0; i < n; i++) {
     if (alpha && alpha[i] === 0) { missing[i] = 1; continue; }
+    // As GDAL reads it: a pixel is "no data" when every band holds the value (a red roof may have 0 blue).
+    let none = 0;
     for (const band of data) {
       const v = band[i]!;
-      if (v === noData || Number.isNaN(v)) { missing[i] = 1; break; }
+      if (Number.isNaN(v)) none = data.length;
+      else if (v === noData) none++;
     }
+    if (none === data.length) missing[i] = 1;
   }
   return missing;
 }

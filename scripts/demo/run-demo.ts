@@ -80,7 +80,7 @@ export interface DemoOptions {
 }
 
 export interface RunningDemo {
-  urls: { api: string; review: string; status: string; metrics: string; rtsp: string; redis: string; board: string; field: string };
+  urls: { api: string; review: string; status: string; metrics: string; rtsp: string; redis: string; board: string; field: string; map: string; assessment: string };
   keys: { ingest: string; reviewer: string; operator: string; field: string; firstAdmin?: string };
   /** One line per violation type: analysed by … / not analysed: no model (…). */
   analysis: string[];
@@ -334,6 +334,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         review: `${api.url}/review/#key=${api.keys.reviewer}`,
         board: `${api.url}/review/board.html#key=${api.keys.reviewer}`,
         field: `${api.url}/field/#key=${fieldKey}`,
+        map: `${api.url}/review/map.html#key=${api.keys.reviewer}`,
+        assessment: `${api.url}/review/assessment.html#key=${api.keys.reviewer}`,
         status: `${api.url}/v1/status`,
         metrics: metricsUrl,
         rtsp: server.url(''),

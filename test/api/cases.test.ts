@@ -41,6 +41,14 @@ describe.each(backends)('cases on %s', (_name, settings) => {
     expect(after.codes).toContainEqual({ standard: 'CJ/T 214-2007', code: '0505', primary: false });
   });
 
+  it('keeps what the worker said of a sighting, such as why a vehicle was judged parked, for the case page', async () => {
+    const reason = 'same vehicle, similarity 0.93, still from 10:00:03 to 10:05:04';
+    const created = await post(observation({ evidence: [await storedEvidence(api.objects)], attributes: { reason } }));
+    expect(created.statusCode).toBe(201);
+    const [sighting] = (await detail(created.json().caseId)).observations;
+    expect(sighting.attributes).toEqual({ reason });
+  });
+
   it('gives one case and one observation for concurrent posts of the same observation', async () => {
     const obs = observation({ evidence: [await storedEvidence(api.objects)] });
     const answers = await Promise.all(Array.from({ length: 12 }, () => post(obs)));

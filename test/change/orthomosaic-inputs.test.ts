@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareOrthomosaics } from '../../pipeline/change/compare-orthomosaics.ts';
 import { writeTiledGeoTiff } from '../../pipeline/change/tiled-geotiff-writer.ts';
 import { runScript } from '../support/run-script.ts';
-import { afterOrtho, beforeOrtho, GEOREF, RES, STRUCTURE_M2, WIDTH, writeOrtho, type Rgb } from './ortho-pairs.ts';
+import { afterOrtho, beforeOrtho, GEOREF, lonLatOf, reproject, RES, STRUCTURE, STRUCTURE_M2, WIDTH, writeOrtho, type Rgb } from './ortho-pairs.ts';
 
 let dir: string;
 const file = (name: string) => path.join(dir, name);
@@ -28,6 +28,19 @@ describe('orthomosaic comparison inputs', () => {
     await writeOrtho(file('before.tif'), before, GEOREF);
     await writeOrtho(file('after.tif'), await afterOrtho(), GEOREF);
     await writeOrtho(file('after-coarse.tif'), await halfSize(await afterOrtho()), { ...GEOREF, res: 2 * RES });
+    for (const epsg of [3857, 4326] as const) {
+      const moved = reproject(await afterOrtho(), GEOREF, epsg);
+      await writeOrtho(file(`after-${epsg}.tif`), moved.image, moved.georef);
+    }
+    // The after mosaic stops short: its left 25 m are transparent (alpha 0) and black.
+    const after = await afterOrtho();
+    const clipped = new Uint8Array(WIDTH * WIDTH * 4);
+    for (let i = 0; i < WIDTH * WIDTH; i++) {
+      if (i % WIDTH < 200) continue;
+      clipped.set(after.data.subarray(3 * i, 3 * i + 3), 4 * i);
+      clipped[4 * i + 3] = 255;
+    }
+    await writeOrtho(file('after-clipped.tif'), { width: WIDTH, height: WIDTH, data: clipped, bands: 4 }, GEOREF);
     await writeOrtho(file('far-away.tif'), before, { ...GEOREF, x0: GEOREF.x0 + 5000 });
     await writeOrtho(file('lambert.tif'), before, { ...GEOREF, epsg: 2154 });
     await sharp(before.data, { raw: { width: WIDTH, height: WIDTH, channels: 3 } }).tiff().toFile(file('plain.tif'));
@@ -41,6 +54,25 @@ describe('orthomosaic comparison inputs', () => {
     const result = await compareOrthomosaics({ before: file('before.tif'), after: file('after-coarse.tif') });
     expect(result.notes).toContain('after resampled from 0.25 m to 0.125 m');
     expect(result.grid.resolution).toBe(0.125);
+    expect(result.candidates).toHaveLength(1);
+    expect(Math.abs(result.candidates[0]!.areaM2 - STRUCTURE_M2) / STRUCTURE_M2).toBeLessThan(0.2);
+  });
+
+  it.each([3857, 4326])('reprojects an RGBA survey in EPSG:%i onto the UTM grid, says so, and finds the structure in place', async (epsg) => {
+    const result = await compareOrthomosaics({ before: file('before.tif'), after: file(`after-${epsg}.tif`) });
+    expect(result.notes).toContain(`after reprojected from EPSG:${epsg} to EPSG:32650`);
+    expect(result.grid.epsg).toBe(32650);
+    expect(result.candidates).toHaveLength(1);
+    const c = result.candidates[0]!;
+    expect(Math.abs(c.areaM2 - STRUCTURE_M2) / STRUCTURE_M2).toBeLessThan(0.2);
+    const [x, y, w, h] = STRUCTURE;
+    const [lon, lat] = lonLatOf(GEOREF, x + w / 2, y + h / 2);
+    const [clon, clat] = c.polygon.reduce(([a, b], [p, q]) => [a + p / c.polygon.length, b + q / c.polygon.length], [0, 0]);
+    expect(Math.hypot((clon - lon) * 111320 * Math.cos((lat * Math.PI) / 180), (clat - lat) * 110574)).toBeLessThan(2);
+  });
+
+  it('does not compare where a mosaic is transparent', async () => {
+    const result = await compareOrthomosaics({ before: file('before.tif'), after: file('after-clipped.tif') });
     expect(result.candidates).toHaveLength(1);
     expect(Math.abs(result.candidates[0]!.areaM2 - STRUCTURE_M2) / STRUCTURE_M2).toBeLessThan(0.2);
   });

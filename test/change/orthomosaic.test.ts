@@ -41,6 +41,10 @@ describe('compareOrthomosaics', () => {
     await writeDsm(file('before-dsm.tif'), surface(WIDTH), WIDTH, GEOREF);
     await writeDsm(file('after-dsm.tif'), surface(WIDTH, STRUCTURE, 3), WIDTH, GEOREF);
     await writeDsm(file('after-dsm-low.tif'), surface(WIDTH, STRUCTURE, 1.5), WIDTH, GEOREF);
+    // A before DSM with a hole (no surface reconstructed over a corner): GDAL_NODATA -9999 there.
+    const holed = surface(WIDTH);
+    for (let y = 0; y < 160; y++) holed.fill(-9999, y * WIDTH, y * WIDTH + 160);
+    await writeDsm(file('before-dsm-holed.tif'), holed, WIDTH, GEOREF, -9999);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -84,6 +88,14 @@ describe('compareOrthomosaics', () => {
     expectTheStructure(rises[0]);
     expect(rises[0]!.rise).toBeCloseTo(3, 1);
     expect(result.candidates.filter((c) => c.kind === 'appearance')).toEqual([]);
+  });
+
+  it('does not compare heights where a DSM has no data', async () => {
+    const inputs = { before: file('before.tif'), after: file('relit.tif'), beforeDsm: file('before-dsm-holed.tif'), afterDsm: file('after-dsm.tif') };
+    const rises = (await compareOrthomosaics(inputs)).candidates.filter((c) => c.kind === 'rise');
+    // Without the GDAL_NODATA value the 20 m × 20 m hole would "rise" by 10 km.
+    expect(rises).toHaveLength(1);
+    expectTheStructure(rises[0]);
   });
 
   it('ignores a rise below the set height, unless the setting is lowered', async () => {

@@ -1,0 +1,35 @@
+// `dataset:export --crops`: the reviewers' verdicts as image-folder trees a classifier is trained on
+// (`npm run train -- classifier`): crops/<type>/confirmed/ and crops/<type>/rejected/, one crop per
+// detection box of a reviewed case's image, with 10% context on each side as the classify stage
+// cuts it. Files are named `<source>__c<case>-<n>.jpg` (source: the camera, or the place for drone
+// cases) so the trainer keeps one camera's crops on one side of its held-out split.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ReviewedCase, ReviewedImage } from '../../api/case/reviewed.ts';
+import { cropRegion } from '../../pipeline/detect/crop.ts';
+
+/** Context around each box, as the classifiers trained on these crops are declared (cropMargin). */
+export const CROP_MARGIN = 0.1;
+
+/** A split key as a file-name part: no path separators, and no "__" (the source separator). */
+export function sourcePart(splitKey: string): string {
+  return splitKey.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/-+/g, '-');
+}
+
+/** Writes the crops of one reviewed image; returns how many. Reviewer-drawn boxes are not the case's detection and are left out. */
+export async function writeVerdictCrops(dir: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number): Promise<number> {
+  if (img.kind === 'crop') return 0;
+  const boxes = img.boxes.filter((b) => b.origin === 'model');
+  const folder = path.join(dir, c.type, c.decision === 'positive' ? 'confirmed' : 'rejected');
+  let n = 0;
+  for (const [k, b] of boxes.entries()) {
+    const region = cropRegion(b.box, width, height, CROP_MARGIN);
+    if (region.width < 2 || region.height < 2) continue;
+    await mkdir(folder, { recursive: true });
+    const crop = await sharp(body).extract(region).jpeg({ quality: 95 }).toBuffer();
+    await writeFile(path.join(folder, `${sourcePart(splitKey)}__c${c.caseId}-${k}.jpg`), crop);
+    n++;
+  }
+  return n;
+}
