@@ -23,7 +23,7 @@ import { h264Video, startLoopbackRtspServer as startRtspServer, stillVideo } fro
 import { samplePath } from '../infra/samples.ts';
 import { parseCli } from './cli/args.ts';
 
-const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes]' };
+const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes,patrol]' };
 const { values } = parseCli({
   ...cli,
   options: {
@@ -33,6 +33,7 @@ const { values } = parseCli({
     modes: { type: 'string', default: 'full,keyframes' },
   },
 });
+const MODES = values.modes!.split(',');
 const MEASURE_S = Number(values.seconds);
 const WARMUP_S = Number(values.warmup);
 const MAX_N = Number(values.max);
@@ -154,7 +155,12 @@ const fmt = (t: Trial) =>
 
 const results: Record<string, { best?: Trial; firstFail?: Trial }> = {};
 try {
-  for (const mode of values.modes!.split(',') as Array<'full' | 'keyframes'>) {
+  if (MODES.includes('patrol')) {
+    // Patrol mode (scripts/bench-patrol.ts): one stream, read by every keyframe-grabbing camera.
+    const { benchPatrol } = await import('./bench-patrol.ts');
+    await benchPatrol({ detector, rtsp: server, publish: async () => (await server.publish('patrol', still720), 'patrol'), maxN: 256 });
+  }
+  for (const mode of MODES.filter((m) => m !== 'patrol') as Array<'full' | 'keyframes'>) {
     const r: { best?: Trial; firstFail?: Trial } = {};
     results[mode] = r;
     // Keyframe-only decoding is never slower than full decoding: its ladder starts where full

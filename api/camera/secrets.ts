@@ -19,10 +19,15 @@ export type CameraAnswer = CameraConfig & { sealedUrl?: string };
 
 /** A stored camera as `role` sees it: the password masked (reviewers: the user name too). */
 export function cameraForRole(camera: CameraConfig, role: Role): CameraAnswer {
-  if (role === 'reviewer') return { ...camera, url: redactUrl(camera.url) };
-  const answer: CameraAnswer = { ...camera, url: maskPassword(camera.url) };
+  const answer: CameraAnswer = { ...camera, url: role === 'reviewer' ? redactUrl(camera.url) : maskPassword(camera.url) };
   // Only a sealed (or no) password goes out, even to the pipeline.
   if (role === 'ingest' && passwordForm(camera.url) !== 'clear') answer.sealedUrl = camera.url;
+  const snapshotUrl = camera.analysis?.snapshotUrl;
+  if (snapshotUrl !== undefined) {
+    // A patrol camera's snapshot URL: the pipeline takes it sealed, as it is stored; everyone else masked.
+    const shown = role === 'ingest' && passwordForm(snapshotUrl) !== 'clear' ? snapshotUrl : role === 'reviewer' ? redactUrl(snapshotUrl) : maskPassword(snapshotUrl);
+    answer.analysis = { ...camera.analysis, snapshotUrl: shown };
+  }
   return answer;
 }
 
@@ -31,9 +36,9 @@ export function cameraForRole(camera: CameraConfig, role: Role): CameraAnswer {
  * user and host only, so a masked password cannot be sent to another server), secret names
  * checked. Throws CameraConfigInvalid with the message a caller can act on.
  */
-export function urlToStore(url: string, cameraId: string, stored: CameraConfig | null, key: CameraSecretKey | undefined): string {
+export function urlToStore(url: string, cameraId: string, storedUrl: string | undefined, key: CameraSecretKey | undefined, field = 'url'): string {
   const bad = (message: string): never => {
-    throw new CameraConfigInvalid(`camera ${cameraId}: url ${message}`);
+    throw new CameraConfigInvalid(`camera ${cameraId}: ${field} ${message}`);
   };
   for (const name of secretNames(url)) {
     const problem = secretNameProblem(name);
@@ -42,16 +47,16 @@ export function urlToStore(url: string, cameraId: string, stored: CameraConfig |
   const parts = splitCredentials(url);
   const form = passwordForm(url);
   if (form === 'sealed') bad('holds a password in the form the API stores it ({sealed:…}); send the password itself, or *** to keep the stored one');
-  if (parts?.password === PASSWORD_MASK) return keepStoredPassword(url, cameraId, stored, key, bad);
+  if (parts?.password === PASSWORD_MASK) return keepStoredPassword(url, cameraId, storedUrl, key, bad);
   if (form !== 'clear') return url;
   if (!key) bad('holds a password, and this API has no camera secret key (CAMERA_SECRET_KEY) to keep it encrypted; name a secret instead, e.g. rtsp://user:{CAMERA_PASSWORD_GATE3}@host/…');
   return sealUrl(url, key!, cameraId);
 }
 
-function keepStoredPassword(url: string, cameraId: string, stored: CameraConfig | null, key: CameraSecretKey | undefined, bad: (m: string) => never): string {
+function keepStoredPassword(url: string, cameraId: string, storedUrl: string | undefined, key: CameraSecretKey | undefined, bad: (m: string) => never): string {
   const given = splitCredentials(url)!;
-  const kept = stored ? splitCredentials(stored.url) : undefined;
-  if (!kept?.password || passwordForm(stored!.url) === 'names') {
+  const kept = storedUrl !== undefined ? splitCredentials(storedUrl) : undefined;
+  if (!kept?.password || passwordForm(storedUrl!) === 'names') {
     bad(`has the password *** (a masked one), and camera ${cameraId} has no stored password to keep; give the password`);
   }
   if (kept!.scheme.toLowerCase() !== given.scheme.toLowerCase() || kept!.user !== given.user || hostOf(kept!) !== hostOf(given)) {

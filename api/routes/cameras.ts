@@ -12,10 +12,19 @@ import { errorSchema, ROLES } from './schemas.ts';
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' } } } as const;
 
 /** The camera as it is stored (password sealed), or undefined once a 400 naming the problem is sent. */
-export function semanticCheck(raw: CameraConfig, source: string, reply: FastifyReply, toStore?: (url: string) => string): CameraConfig | undefined {
+/** The camera fields that hold a URL a password may be part of. */
+type CameraUrlField = 'url' | 'analysis.snapshotUrl';
+
+export function semanticCheck(raw: CameraConfig, source: string, reply: FastifyReply, toStore?: (url: string, field: CameraUrlField) => string): CameraConfig | undefined {
   try {
     const camera = checkCameraConfig(raw, source);
-    return toStore ? { ...camera, url: toStore(camera.url) } : camera;
+    if (!toStore) return camera;
+    const snapshotUrl = camera.analysis?.snapshotUrl;
+    return {
+      ...camera,
+      url: toStore(camera.url, 'url'),
+      ...(snapshotUrl !== undefined ? { analysis: { ...camera.analysis, snapshotUrl: toStore(snapshotUrl, 'analysis.snapshotUrl') } } : {}),
+    };
   } catch (err) {
     if (err instanceof CameraConfigInvalid) {
       void reply.code(400).send({ error: 'bad_request', message: err.message });
@@ -28,7 +37,8 @@ export function semanticCheck(raw: CameraConfig, source: string, reply: FastifyR
 export async function camerasRoutes(app: FastifyInstance): Promise<void> {
   const key = app.apiConfig.cameraSecrets ? await loadCameraSecretKey(app.apiConfig.cameraSecrets, { create: true }) : undefined;
   await sealStoredPasswords(app.db, key, app.log, app.clock());
-  const toStore = (id: string, stored: CameraConfig | null) => (url: string) => urlToStore(url, id, stored, key);
+  const toStore = (id: string, stored: CameraConfig | null) => (url: string, field: CameraUrlField) =>
+    urlToStore(url, id, field === 'url' ? stored?.url : stored?.analysis?.snapshotUrl, key, field);
 
   app.get('/v1/cameras', { config: { roles: ROLES.readCameras }, schema: { tags: ['cameras'], summary: 'All cameras with their zones' } }, async (request) => ({
     items: (await listCameras(app.db)).map((c) => cameraForRole(c, request.actor!.role)),

@@ -76,6 +76,26 @@ describe.each(dbBackends('camsecrets'))('camera passwords on %s', (_name, settin
     expect(resolveCameraUrl(await storedUrl(api, 'gate3'), 'gate3', key, () => undefined)).toEqual({ url: `rtsp://admin:${PASSWORD}@10.0.0.5:554/stream2` });
   });
 
+  it('seals and masks a patrol camera’s snapshot URL like its stream URL, and an edit keeps it', async () => {
+    const patrol = { ...literal, id: 'gate5', analysis: { mode: 'patrol', everySeconds: 30, grab: 'snapshot', snapshotUrl: `http://admin:${PASSWORD}@10.0.0.5/snap.jpg` } };
+    expect((await req('PUT', '/v1/cameras/gate5', 'operator', patrol)).statusCode).toBe(201);
+    const [row] = await api.app.db.query<{ config: { analysis: { snapshotUrl: string } } }>('SELECT config FROM cameras WHERE id = $1', ['gate5']);
+    const sealed = row!.config.analysis.snapshotUrl;
+    expect(sealed).not.toContain(PASSWORD);
+    for (const role of ROLES_READING) {
+      const one = await req('GET', '/v1/cameras/gate5', role);
+      expect(one.body).not.toContain(PASSWORD);
+      if (role !== 'ingest') expect(one.json().analysis.snapshotUrl).toMatch(/^http:\/\/(admin:)?\*\*\*@10\.0\.0\.5\/snap\.jpg$/);
+    }
+    // The pipeline gets it sealed, and it opens to what the operator gave.
+    const forIngest = (await req('GET', '/v1/cameras/gate5', 'ingest')).json();
+    expect(resolveCameraUrl(forIngest.analysis.snapshotUrl, 'gate5', key, () => undefined)).toEqual({ url: patrol.analysis.snapshotUrl });
+    const shown = (await req('GET', '/v1/cameras/gate5', 'operator')).json();
+    expect((await req('PUT', '/v1/cameras/gate5', 'operator', shown)).statusCode).toBe(200);
+    const [after] = await api.app.db.query<{ config: { analysis: { snapshotUrl: string } } }>('SELECT config FROM cameras WHERE id = $1', ['gate5']);
+    expect(resolveCameraUrl(after!.config.analysis.snapshotUrl, 'gate5', key, () => undefined)).toEqual({ url: patrol.analysis.snapshotUrl });
+  });
+
   it('refuses a masked password sent to another host or user, or where none is stored', async () => {
     const toOtherHost = await req('PUT', '/v1/cameras/gate3', 'operator', { ...literal, url: 'rtsp://admin:***@203.0.113.9:554/stream1' });
     expect(toOtherHost.statusCode).toBe(400);

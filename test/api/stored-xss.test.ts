@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../infra/queues.ts';
 import { observation, startTestApi, storedEvidence, type TestApi } from '../support/api.ts';
 import { cspViolations, openBrowserPage } from '../support/browser.ts';
+import { fieldKey } from '../support/field.ts';
 import { freePort } from '../support/ports.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { REPO_ROOT, samplePath } from '../support/samples.ts';
@@ -32,6 +33,7 @@ let page: Page;
 const ids: Record<string, number> = {};
 let surveyId: string;
 let imageSha: string;
+let unitKey: string;
 const ran: string[] = [];
 
 beforeAll(async () => {
@@ -64,6 +66,21 @@ beforeAll(async () => {
     }));
     ids[name] = created.caseId;
   }
+  // A unit whose name is markup gets a third case, dispatched with a marked-up note: the board,
+  // the unit's field page and the assessment show them.
+  await ok('PUT', '/v1/units/east-1', as('operator'), { name: both('unitName') });
+  unitKey = await fieldKey(api, 'east-1');
+  const dispatched = await ok('POST', '/v1/cases', as('ingest'), observation({
+    dedupeKey: 'illegal_parking:xss-dispatched',
+    source: { kind: 'camera', id: 'cam-dispatched', name: both('camera') },
+    zoneId: both('zone'),
+    plate: img('p'),
+    evidence: [await storedEvidence(api.objects, 'frame', photo)],
+  }));
+  ids.dispatched = dispatched.caseId;
+  await ok('POST', `/v1/cases/${ids.dispatched}/confirm`, as('reviewer'), {});
+  await ok('POST', `/v1/cases/${ids.dispatched}/dispatch`, as('reviewer'), { unit: 'east-1', note: both('dispatchNote') });
+
   // A reviewer key whose name is markup rejects one case with a marked-up reason and note.
   const { key } = await ok('POST', '/v1/keys', as('admin'), { role: 'reviewer', name: both('keyName') });
   await ok('POST', `/v1/cases/${ids.rejected}/reject`, { authorization: `Bearer ${key}` }, { reason: both('reason'), note: both('note') });
@@ -135,6 +152,24 @@ describe('stored markup shows as text on every page', () => {
     await page.goto(`${base}/review/survey.html#survey=${surveyId}&image=${imageSha}`);
     await page.locator('ul.detections').first().waitFor();
     await expectShownAsText(['detection', 'dropped', 'statement', 'notGeolocated']);
+  });
+
+  it('dispatch board: camera, zone, type name and plate of a dispatched case', async () => {
+    await page.goto(`${base}/review/board.html#key=${api.keys.reviewer}&tab=dispatched`);
+    await page.locator('#board-table').waitFor();
+    await expectShownAsText(['camera', 'zone', 'typeName', 'p']);
+  });
+
+  it('field page: the unit’s case with its camera, zone, plate and the dispatcher’s note', async () => {
+    await page.goto(`${base}/field/#key=${unitKey}`);
+    await page.locator('.place').first().waitFor();
+    await expectShownAsText(['camera', 'zone', 'typeName', 'p', 'dispatchNote']);
+  });
+
+  it('assessment: the unit’s name', async () => {
+    await page.goto(`${base}/review/assessment.html#key=${api.keys.reviewer}`);
+    await page.locator('table.report').waitFor();
+    await expectShownAsText(['unitName']);
   });
 
   it('queue dashboard: a job’s name and data', async () => {
