@@ -1,28 +1,21 @@
-// Watching one camera: stream → motion gate → detector → tracker → rules → sink. This is the
-// whole per-camera pipeline; the worker (camera-worker.ts) decides which cameras a process
-// watches, and the CLI (scripts/watch.ts) runs one directly.
+// Watching one camera: stream → motion gate → frame analysis (detector → tracker → rules → sink,
+// frame-analysis.ts). This is the whole per-camera pipeline of a watched stream; the worker
+// (camera-worker.ts) decides which cameras a process watches, and the CLI (scripts/watch.ts) runs
+// one directly.
 import type { CameraConfig } from '../../contracts/camera.ts';
-import type { Detection, Frame, Violation } from '../../contracts/types.ts';
+import type { Detection } from '../../contracts/types.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
-import { withAppearance, type CropEmbedder } from '../embed/sightings.ts';
+import type { CropEmbedder } from '../embed/sightings.ts';
 import { openCameraStream, type CameraStreamOptions, type StreamFrame } from '../ingest/camera-stream.ts';
 import type { StreamHealth } from '../ingest/stream-health.ts';
 import { createMotionGate, type GateDecision } from '../motion/motion-gate.ts';
-import { evaluateCameraRules, ruleSettingLabels, type CameraRuleSettings, type CameraRulesState } from '../rules/camera-rules.ts';
-import { ILLEGAL_PARKING_DEFAULTS } from '../rules/illegal-parking.ts';
+import type { CameraRuleSettings } from '../rules/camera-rules.ts';
 import type { RuleEvent } from '../rules/rule-types.ts';
-import { STREET_VENDING_DEFAULTS, VENDOR_LABELS } from '../rules/street-vending.ts';
-import { bottomCentre, boxInZone } from '../rules/zones.ts';
-import { reportedLocation } from '../survey/georeference.ts';
-import { createTracker, type TrackerOptions } from '../track/tracker.ts';
-import type { Sighting } from '../track/appearance.ts';
+import type { TrackerOptions } from '../track/tracker.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
-import { cameraEmbedder } from './camera-detector.ts';
 import type { CameraMetrics } from './camera-metrics.ts';
 import type { FrameDetector } from './detector-queue.ts';
-import { createFirstSeenFrames } from './first-seen-frames.ts';
-import { violationOf, warningOf } from './rule-event-reports.ts';
-import { fitGroundPlane, type GroundPlane } from './ground-plane.ts';
+import { createFrameAnalysis } from './frame-analysis.ts';
 import type { ViolationSink, WarningSink } from './violation-sink.ts';
 
 export interface CameraHealth extends StreamHealth {
@@ -79,15 +72,8 @@ export interface CameraWatch {
   stop(): Promise<void>;
 }
 
-const SINK_ATTEMPTS = 4;
-/**
- * Accuracy of a sighting placed where the camera stands: what a street camera sees lies within some
- * tens of metres of it. Shown on the case; never enough to join drone cases on the map (dedupe.ts).
- */
-export const CAMERA_POSITION_ACCURACY_M = 50;
-
 export function watchCamera(options: WatchCameraOptions): CameraWatch {
-  const { config, detector, sink, metrics } = options;
+  const { config, metrics } = options;
   const log = (options.logger ?? createLogger('camera')).child({ camera: config.id });
   const analysis = config.analysis ?? {};
   const stream = openCameraStream({
@@ -103,123 +89,45 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
     ...options.stream,
   });
   const gate = createMotionGate({ fullPassSeconds: analysis.fullPassSeconds ?? 10 });
-  const tracker = createTracker(options.tracker);
-  const settingsNow = (): CameraRuleSettings =>
-    typeof options.ruleSettings === 'function' ? options.ruleSettings() : (options.ruleSettings ?? {});
-  const baseLabels = labelsOfInterest(config);
-  let ruleState: CameraRulesState = {};
-  const firstFrames = createFirstSeenFrames();
-  const identity = identityStage(config, options.embedder, log);
   let lagSeconds: number | null = null;
   let warnings = 0;
   let violations = 0;
-  let reportedRestarts = 0;
-  let reportedDropped = 0;
-
-  let ground: GroundPlane | undefined;
-  try {
-    ground = config.ground ? fitGroundPlane(config.ground.points) : undefined;
-  } catch (error) {
-    // parseCameraConfig refuses such marks; a config that skipped it still gets watched.
-    log.warn({ err: (error as Error).message }, 'ground calibration unusable; sightings are placed at the camera');
-  }
-  let groundFitsFrames: boolean | undefined;
-  const locate = (box: Violation['box'], frame: Frame): SightingPlace => {
-    if (ground && config.ground) {
-      // Marks outside the picture were read off frames of another size: their pixels mean other places.
-      groundFitsFrames ??= config.ground.points.every(({ pixel: [x, y] }) => x <= frame.width && y <= frame.height);
-      if (!groundFitsFrames) {
-        log.warn({ width: frame.width, height: frame.height }, 'ground calibration marks lie outside the frames (another analysis.width?); sightings are placed at the camera');
-        ground = undefined;
-      }
-    }
-    return placeSighting(box, ground, config.location);
-  };
+  const analyse = createFrameAnalysis({
+    config,
+    detector: options.detector,
+    sink: options.sink,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    logger: log,
+    ...(options.tracker ? { tracker: options.tracker } : {}),
+    ...(options.embedder !== undefined ? { embedder: options.embedder } : {}),
+    ...(options.ruleSettings ? { ruleSettings: options.ruleSettings } : {}),
+    onEvent: (event) => {
+      if (event.kind === 'warning') warnings++;
+      else violations++;
+      metrics?.events.inc({ camera: config.id, type: event.type, kind: event.kind });
+    },
+    onSinkFailure: () => metrics?.sinkFailures.inc({ camera: config.id }),
+  });
+  const syncMetrics = streamMetrics(config.id, stream, metrics);
+  const metricsTimer = setInterval(syncMetrics, 5000);
+  metricsTimer.unref?.();
 
   const onAbort = () => void stream.stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const deliver = async (violation: Violation) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await sink(violation);
-        return;
-      } catch (error) {
-        if (attempt >= SINK_ATTEMPTS) {
-          metrics?.sinkFailures.inc({ camera: config.id });
-          log.error({ err: (error as Error).message, type: violation.type, trackId: violation.trackId }, 'violation sink failed; violation not delivered');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-      }
-    }
-  };
-
-  const syncMetrics = () => {
-    if (!metrics) return;
-    const h = stream.health();
-    metrics.streamFps.set({ camera: config.id }, h.fps);
-    metrics.streamUp.set({ camera: config.id }, h.state === 'streaming' ? 1 : 0);
-    if (h.restarts > reportedRestarts) metrics.restarts.inc({ camera: config.id }, h.restarts - reportedRestarts);
-    if (h.dropped > reportedDropped) metrics.framesDropped.inc({ camera: config.id }, h.dropped - reportedDropped);
-    reportedRestarts = h.restarts;
-    reportedDropped = h.dropped;
-  };
-  const metricsTimer = setInterval(syncMetrics, 5000);
-  metricsTimer.unref?.();
-
-  const announce = async (event: RuleEvent) => {
-    warnings++;
-    log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId }, 'warning');
-    try {
-      await options.onWarning?.(warningOf(event, config.id));
-    } catch (error) {
-      log.warn({ err: (error as Error).message }, 'warning sink failed');
-    }
-  };
-
-  const report = async (event: RuleEvent, tracks: readonly TrackedObject[], frame: Frame) => {
-    violations++;
-    const violation = violationOf(event, {
-      cameraId: config.id,
-      track: tracks.find((t) => t.id === event.trackId),
-      frame,
-      firstFrame: firstFrames.get(event.trackId),
-      detectorId: detector.model.id,
-      place: locate(event.box, frame),
-      zone: config.zones.find((z) => z.id === event.zoneId),
-    });
-    log.info({ type: event.type, zone: event.zoneId, trackId: event.trackId, reason: violation.attributes?.reason }, 'violation');
-    await deliver(violation);
-  };
-
   const handle = async (sf: StreamFrame) => {
-    const frame = sf.frame;
-    const decision = gate.decide(frame);
+    const decision = gate.decide(sf.frame);
     if (!decision.detect) {
       metrics?.framesSkipped.inc({ camera: config.id });
       options.onFrame?.({ stream: sf, decision, events: [], doneAtMs: Date.now() });
       return;
     }
-    const result = await detector.detectFrame(frame);
+    const { detections, tracks, events } = await analyse(sf.frame);
     metrics?.framesDetected.inc({ camera: config.id });
-    const ruleSettings = settingsNow();
-    const extraLabels = ruleSettingLabels(ruleSettings);
-    const detections = result.detections.filter((d) => baseLabels.has(d.label) || extraLabels.includes(d.label));
-    const now = frame.capturedAt;
-    const tracks = tracker.update(await identity(frame, detections), now);
-    const evaluated = evaluateCameraRules(ruleState, { now, tracks, camera: config, frameSize: frame }, ruleSettings);
-    ruleState = evaluated.state;
-    firstFrames.update(frame, tracks);
-    for (const event of evaluated.events) {
-      metrics?.events.inc({ camera: config.id, type: event.type, kind: event.kind });
-      if (event.kind === 'warning') await announce(event);
-      else await report(event, tracks, frame);
-    }
     const doneAtMs = Date.now();
     lagSeconds = (doneAtMs - sf.receivedAtMs) / 1000;
     metrics?.analysisLag.set({ camera: config.id }, lagSeconds);
-    options.onFrame?.({ stream: sf, decision, detections, tracks, events: evaluated.events, doneAtMs });
+    options.onFrame?.({ stream: sf, decision, detections, tracks, events, doneAtMs });
   };
 
   const done = (async () => {
@@ -258,64 +166,18 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
   };
 }
 
-/**
- * The embedding stage of one camera: the detections of the labels a dwell is counted for, standing
- * in a no-parking zone, get their look; others pass unchanged. Without an embedder (none declared, or it failed to open: logged
- * once) identity is by position alone.
- */
-export function identityStage(config: CameraConfig, embedder: CropEmbedder | null | undefined, log: Logger): (frame: Frame, detections: Detection[]) => Promise<Sighting[]> {
-  const labels = parkingLabels(config);
-  const ready: Promise<CropEmbedder | undefined> =
-    embedder === null
-      ? Promise.resolve(undefined)
-      : embedder
-        ? Promise.resolve(embedder)
-        : cameraEmbedder().then(
-            (e) => {
-              if (!e) log.warn('no embedder in the manifest: vehicles are told apart by position alone');
-              return e;
-            },
-            (error: Error) => {
-              log.error({ err: error.message }, 'embedder unusable: vehicles are told apart by position alone');
-              return undefined;
-            },
-          );
-  const parking = config.zones.filter((z) => z.kind === 'no_parking');
-  return async (frame, detections) => {
-    const e = await ready;
-    return e ? withAppearance(frame, detections, e, labels, (box) => parking.some((z) => boxInZone(box, z, frame))) : detections;
+/** The stream's health as Prometheus metrics: counters move by what changed since the last call. */
+function streamMetrics(cameraId: string, stream: { health(): StreamHealth }, metrics: CameraMetrics | undefined): () => void {
+  let reportedRestarts = 0;
+  let reportedDropped = 0;
+  return () => {
+    if (!metrics) return;
+    const h = stream.health();
+    metrics.streamFps.set({ camera: cameraId }, h.fps);
+    metrics.streamUp.set({ camera: cameraId }, h.state === 'streaming' ? 1 : 0);
+    if (h.restarts > reportedRestarts) metrics.restarts.inc({ camera: cameraId }, h.restarts - reportedRestarts);
+    if (h.dropped > reportedDropped) metrics.framesDropped.inc({ camera: cameraId }, h.dropped - reportedDropped);
+    reportedRestarts = h.restarts;
+    reportedDropped = h.dropped;
   };
-}
-
-/** Labels the parking rule counts a dwell for on this camera (camera and zone settings). */
-export function parkingLabels(config: CameraConfig): Set<string> {
-  const out = new Set<string>(config.rules?.illegal_parking?.labels ?? ILLEGAL_PARKING_DEFAULTS.labels);
-  for (const z of config.zones) z.rules?.illegal_parking?.labels?.forEach((l) => out.add(l));
-  return out;
-}
-
-/** Labels any enabled rule of this camera looks at; other detections are not tracked. */
-export function labelsOfInterest(config: CameraConfig): Set<string> {
-  const out = new Set<string>(VENDOR_LABELS);
-  const add = (labels: string[] | undefined, fallback: string[]) => (labels ?? fallback).forEach((l) => out.add(l));
-  add(config.rules?.illegal_parking?.labels, ILLEGAL_PARKING_DEFAULTS.labels);
-  add(config.rules?.street_vending?.labels, STREET_VENDING_DEFAULTS.labels);
-  for (const z of config.zones) {
-    add(z.rules?.illegal_parking?.labels, []);
-    add(z.rules?.street_vending?.labels, []);
-  }
-  return out;
-}
-
-export type SightingPlace = Pick<Violation, 'location' | 'placedOnGround'>;
-
-/**
- * Where a camera sighting is on the map: with a ground calibration, where the box's bottom centre
- * (tyres, a stall's legs) meets the road; without one, or above the horizon or out of the marks'
- * reach, where the camera stands; nothing when the camera's position is not configured either.
- */
-export function placeSighting(box: Violation['box'], ground: GroundPlane | undefined, camera: CameraConfig['location']): SightingPlace {
-  const placed = ground?.groundOf(bottomCentre(box));
-  if (placed) return { location: reportedLocation(placed), placedOnGround: true };
-  return camera ? { location: { lat: camera.lat, lon: camera.lon, accuracyM: CAMERA_POSITION_ACCURACY_M } } : {};
 }

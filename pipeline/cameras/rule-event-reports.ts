@@ -4,7 +4,7 @@ import type { Zone } from '../../contracts/camera.ts';
 import type { Frame, Violation } from '../../contracts/types.ts';
 import type { RuleEvent } from '../rules/rule-types.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
-import type { SightingPlace } from './camera-watch.ts';
+import type { SightingPlace } from './frame-analysis.ts';
 import type { ViolationWarning } from './violation-sink.ts';
 
 export function warningOf(event: RuleEvent, cameraId: string): ViolationWarning {

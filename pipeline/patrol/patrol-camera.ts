@@ -1,5 +1,6 @@
 // Patrolling one camera (视频轮巡): every analysis.everySeconds, grab one frame the camera's chosen
-// way and analyse it; nothing runs in between. Passes keep a fixed schedule from a phase taken
+// way and analyse it (frame-analysis.ts, as a watched stream's frames, without a motion gate:
+// one frame is all there is); nothing runs in between. Passes keep a fixed schedule from a phase taken
 // from the camera id, so many cameras of one worker spread over the interval instead of all
 // grabbing at once. A pass that falls behind (a slow grab, a busy detector) is not made up: the
 // next starts at once and the lateness shows in the stats. A grab that fails is a miss with its
@@ -13,11 +14,11 @@ import type { PatrolMetrics } from '../status/patrol-metrics.ts';
 import { createGrabber } from './choose-grabber.ts';
 import { GrabError, type FrameGrabber } from './frame-grabber.ts';
 import { createPassStats, type PatrolPassStats } from './pass-stats.ts';
-import { createPassAnalysis, type PassResult, type PatrolPassOptions } from './patrol-pass.ts';
+import { createFrameAnalysis, type FrameAnalysis, type FrameAnalysisOptions } from '../cameras/frame-analysis.ts';
 import type { Frame } from '../../contracts/types.ts';
 import type { StreamState } from '../ingest/stream-health.ts';
 
-export interface PatrolCameraOptions extends Omit<PatrolPassOptions, 'logger'> {
+export interface PatrolCameraOptions extends Omit<FrameAnalysisOptions, 'logger' | 'onEvent' | 'onSinkFailure'> {
   /** Scene clock a frame is stamped with (tests run it faster than the wall clock). */
   clock?: () => Date;
   signal?: AbortSignal;
@@ -29,7 +30,7 @@ export interface PatrolCameraOptions extends Omit<PatrolPassOptions, 'logger'> {
   /** Wall ms before the first pass (default: the camera's phase, a hash of its id within the interval). */
   phaseMs?: number;
   /** Called after every pass, analysed or missed. */
-  onPass?: (pass: { frame?: Frame; result?: PassResult; miss?: string; startedMs: number; doneMs: number }) => void;
+  onPass?: (pass: { frame?: Frame; result?: FrameAnalysis; miss?: string; startedMs: number; doneMs: number }) => void;
 }
 
 /** A patrol camera's health: a camera's, plus its patrol stats. */
@@ -48,7 +49,7 @@ export function patrolCamera(options: PatrolCameraOptions): CameraPatrol {
   const everyMs = everySeconds * 1000;
   const clock = options.clock ?? (() => new Date());
   const grabber = options.grabber ?? createGrabber(config, { clock });
-  const analyse = createPassAnalysis({ ...options, logger: log });
+  const analyse = createFrameAnalysis({ ...options, logger: log, onSinkFailure: () => metrics?.sinkFailures.inc({ camera: config.id }) });
   const stats = createPassStats(grabber.method, everySeconds);
   const controller = new AbortController();
   const onAbort = () => controller.abort();

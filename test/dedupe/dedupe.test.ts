@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Violation } from '../../contracts/types.ts';
-import { CAMERA_POSITION_ACCURACY_M, placeSighting } from '../../pipeline/cameras/camera-watch.ts';
+import { CAMERA_POSITION_ACCURACY_M, placeSighting } from '../../pipeline/cameras/frame-analysis.ts';
 import { fitGroundPlane } from '../../pipeline/cameras/ground-plane.ts';
 import { createDedupe } from '../../pipeline/dedupe/dedupe.ts';
 import { DEFAULT_DEDUPE } from '../../pipeline/dedupe/settings.ts';
