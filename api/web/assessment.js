@@ -1,7 +1,7 @@
 // The assessment page (考核评价): pick a range and a grouping (unit, type, zone, source); the page
 // shows the report's table, a bar chart of the main figures and the weekly trend (ECharts, loaded as
 // a classic script before this module: window.echarts), and downloads the same report as CSV or XLSX.
-import { ApiError, el, forgetKey, loginPanel, setKey, takeKeyFromUrl, toast } from './common.js';
+import { ApiError, el, forgetKey, refusedKey, showSignIn, takeKeyFromUrl, toast } from './common.js';
 import { addDays, download, fetchReport, GROUPS, isoDay, mondayOf, reportTable } from './report-view.js';
 
 const echarts = window.echarts;
@@ -57,13 +57,7 @@ async function start() {
 }
 
 function showLogin(message) {
-  document.body.classList.remove('signed-in');
-  $('page').prepend(
-    loginPanel((key) => {
-      setKey(key);
-      location.reload();
-    }, message || '需要审核员、派遣员或管理员的密钥。A reviewer, dispatcher or admin key. The key stays in this browser tab only.'),
-  );
+  showSignIn($('page'), message || '需要审核员、派遣员或管理员的密钥。A reviewer, dispatcher or admin key. The key stays in this browser tab only.', { keep: true });
 }
 
 async function show(group) {
@@ -77,10 +71,7 @@ async function load() {
   try {
     state.report = await fetchReport(state.group, from, to);
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      forgetKey();
-      return showLogin(err.status === 403 ? '这个密钥不能查看考核。This key may not read the assessment.' : '密钥无效。That key is not valid.');
-    }
+    if (refusedKey(err, '这个密钥不能查看考核。This key may not read the assessment.', showLogin)) return;
     if (err instanceof ApiError && err.status === 400) return toast(`范围有误 Bad range: ${err.message}`, 'error');
     throw err;
   }

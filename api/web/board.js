@@ -2,7 +2,7 @@
 // out), filters by type, unit, zone, source and date, search by case number or plate, and
 // dispatching a selection to a unit in one go (all or none; due times from each type's handling
 // limit and the working calendar, shown before anyone commits). Keyboard as on the review page.
-import { ago, api, ApiError, el, forgetKey, formatTime, loginPanel, place, setKey, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { ago, api, el, forgetKey, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
 
 const TABS = [
   { id: 'pending_review', zh: '待审核', en: 'Pending' },
@@ -29,10 +29,7 @@ async function start() {
   try {
     await api('/v1/cases/counts');
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      forgetKey();
-      return showLogin(err.status === 403 ? '这个密钥不能使用派遣看板（需要审核员、调度员或管理员）。This key may not use the board (reviewer, dispatcher or admin).' : '密钥无效。That key is not valid.');
-    }
+    if (refusedKey(err, '这个密钥不能使用派遣看板（需要审核员、调度员或管理员）。This key may not use the board (reviewer, dispatcher or admin).', showLogin)) return;
     throw err;
   }
   document.body.classList.add('signed-in');
@@ -44,13 +41,7 @@ async function start() {
 }
 
 function showLogin(message) {
-  document.body.classList.remove('signed-in');
-  $('board').replaceChildren(
-    loginPanel((key) => {
-      setKey(key);
-      location.reload();
-    }, message || '需要审核员 (reviewer)、调度员 (dispatcher) 或管理员 (admin) 的密钥。The key stays in this browser tab only.'),
-  );
+  showSignIn($('board'), message || '需要审核员 (reviewer)、调度员 (dispatcher) 或管理员 (admin) 的密钥。The key stays in this browser tab only.');
 }
 
 function filterQuery() {

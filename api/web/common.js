@@ -158,6 +158,31 @@ export function toast(message, kind = 'info') {
   setTimeout(() => t.remove(), kind === 'error' ? 8000 : 3000);
 }
 
+/**
+ * The sign-in form, in place of `container`'s content or (keep) before it: a key typed there is
+ * kept for this tab and the page starts again with it.
+ */
+export function showSignIn(container, message, { keep = false } = {}) {
+  document.body.classList.remove('signed-in');
+  const panel = loginPanel((key) => {
+    setKey(key);
+    location.reload();
+  }, message);
+  if (keep) container.prepend(panel);
+  else container.replaceChildren(panel);
+}
+
+/**
+ * A key the API refused (401, or 403 with `forbidden` saying what this page needs): forgotten, and
+ * the sign-in shown with why. True when `err` was such a refusal.
+ */
+export function refusedKey(err, forbidden, showLogin) {
+  if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) return false;
+  forgetKey();
+  showLogin(err.status === 403 ? forbidden : '密钥无效。That key is not valid.');
+  return true;
+}
+
 export function loginPanel(onKey, message) {
   const input = el('input', { type: 'password', id: 'key-input', placeholder: 'cgk_…', autocomplete: 'off', 'aria-label': 'API key' });
   const form = el(

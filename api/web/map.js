@@ -4,7 +4,7 @@
 // case. Base tiles only when the city configured a tile server (MAP_TILE_URL): otherwise the map
 // shows its vector layers on a plain background and fetches nothing from anywhere.
 // Leaflet and markercluster are loaded as classic scripts before this module (window.L).
-import { api, ApiError, el, forgetKey, formatTime, loginPanel, setKey, STATUS_NAMES, statusLabel, takeKeyFromUrl, TYPE_NAMES } from './common.js';
+import { api, el, forgetKey, formatTime, refusedKey, showSignIn, STATUS_NAMES, statusLabel, takeKeyFromUrl, TYPE_NAMES } from './common.js';
 
 const L = window.L;
 /** Cases drawn at most; the export is newest first, so the newest are the ones shown. */
@@ -20,10 +20,7 @@ async function start() {
   try {
     layers = await api('/v1/map/layers');
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      forgetKey();
-      return showLogin(err.status === 403 ? '这个密钥不能查看案件。This key may not read cases.' : '密钥无效。That key is not valid.');
-    }
+    if (refusedKey(err, '这个密钥不能查看案件。This key may not read cases.', showLogin)) return;
     throw err;
   }
   document.body.classList.add('signed-in');
@@ -46,13 +43,7 @@ async function start() {
 }
 
 function showLogin(message) {
-  document.body.classList.remove('signed-in');
-  $('map-main').prepend(
-    loginPanel((key) => {
-      setKey(key);
-      location.reload();
-    }, message || '需要审核员、派遣员或管理员的密钥。A reviewer, dispatcher or admin key. The key stays in this browser tab only.'),
-  );
+  showSignIn($('map-main'), message || '需要审核员、派遣员或管理员的密钥。A reviewer, dispatcher or admin key. The key stays in this browser tab only.', { keep: true });
 }
 
 function makeMap(tiles) {

@@ -1,7 +1,7 @@
 // The weekly 通报: one week's assessment as a document to print and circulate (通报问责): the
 // overall figures in a sentence, each unit's handling ranked by on-time rate, the types found, the
 // sources' false-alarm rates, and the cases still overdue. Print CSS in assessment.css.
-import { api, ApiError, el, forgetKey, formatTime, loginPanel, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { api, el, forgetKey, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
 import { addDays, fetchReport, formatCell, isoDay, mondayOf, reportTable } from './report-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,13 +26,7 @@ async function start() {
 }
 
 function showLogin(message) {
-  document.body.classList.remove('signed-in');
-  $('page').replaceChildren(
-    loginPanel((key) => {
-      setKey(key);
-      location.reload();
-    }, message || '需要审核员、派遣员或管理员的密钥。A reviewer, dispatcher or admin key.'),
-  );
+  showSignIn($('page'), message || '需要审核员、派遣员或管理员的密钥。A reviewer, dispatcher or admin key.');
 }
 
 async function load() {
@@ -49,10 +43,7 @@ async function load() {
       api('/v1/cases?overdue=true&sort=oldest&limit=100'),
     ]);
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      forgetKey();
-      return showLogin(err.status === 403 ? '这个密钥不能查看考核。This key may not read the assessment.' : '密钥无效。That key is not valid.');
-    }
+    if (refusedKey(err, '这个密钥不能查看考核。This key may not read the assessment.', showLogin)) return;
     throw err;
   }
   document.body.classList.add('signed-in');

@@ -7,7 +7,7 @@
 // back into the queue where it was.
 import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
-import { ago, api, ApiError, duration, el, forgetKey, formatTime, loginPanel, place, setKey, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { ago, api, ApiError, duration, el, forgetKey, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
 import { plateText } from './labels-zh.js';
 
 const REJECT_REASONS = [
@@ -47,10 +47,7 @@ async function start() {
   try {
     await api('/v1/cases/counts');
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      forgetKey();
-      return showLogin(err.status === 403 ? '这个密钥没有审核权限。This key may not review cases.' : '密钥无效。That key is not valid.');
-    }
+    if (refusedKey(err, '这个密钥没有审核权限。This key may not review cases.', showLogin)) return;
     throw err;
   }
   document.body.classList.add('signed-in');
@@ -62,13 +59,7 @@ async function start() {
 }
 
 function showLogin(message) {
-  document.body.classList.remove('signed-in');
-  $('case').replaceChildren(
-    loginPanel((key) => {
-      setKey(key);
-      location.reload();
-    }, message),
-  );
+  showSignIn($('case'), message);
   $('queue').replaceChildren();
 }
 

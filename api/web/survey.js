@@ -8,7 +8,7 @@
 // about 100 px on a 4000x3000 drone photo. Each save is the complete set of boxes on the image.
 import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
-import { api, ApiError, el, forgetKey, formatTime, loginPanel, setKey, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { api, el, forgetKey, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
 import { detectorSummary, droppedText } from './labels-zh.js';
 
 const IMAGE_STATUS = { queued: '排队中 queued', done: '已分析 analysed', failed: '失败 failed' };
@@ -59,10 +59,7 @@ async function start() {
     // The labels need the roles the review routes need (an ingest key may list surveys, not review them).
     state.labels = await api('/v1/corrections/labels');
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      forgetKey();
-      return showLogin(err.status === 403 ? '这个密钥不能查看航拍。This key may not review surveys.' : '密钥无效。That key is not valid.');
-    }
+    if (refusedKey(err, '这个密钥不能查看航拍。This key may not review surveys.', showLogin)) return;
     state.labels = DEFAULT_LABELS; // the page still works with the usual labels
   }
   document.body.classList.add('signed-in');
@@ -70,13 +67,7 @@ async function start() {
 }
 
 function showLogin(message) {
-  document.body.classList.remove('signed-in');
-  $('page').replaceChildren(
-    loginPanel((key) => {
-      setKey(key);
-      location.reload();
-    }, message),
-  );
+  showSignIn($('page'), message);
 }
 
 function showError(err) {
