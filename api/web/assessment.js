@@ -1,7 +1,7 @@
 // The assessment page (考核评价): pick a range and a grouping (unit, type, zone, source); the page
 // shows the report's table, a bar chart of the main figures and the weekly trend (ECharts, loaded as
 // a classic script before this module: window.echarts), and downloads the same report as CSV or XLSX.
-import { ApiError, el, forgetKey, refusedKey, showSignIn, takeKeyFromUrl, toast } from './common.js';
+import { ApiError, el, refusedKey, showSignIn, takeKeyFromUrl, toast, wireSignOut } from './common.js';
 import { addDays, download, fetchReport, GROUPS, isoDay, mondayOf, reportTable } from './report-view.js';
 
 const echarts = window.echarts;
@@ -140,10 +140,7 @@ async function save(kind) {
   }
 }
 
-$('sign-out').addEventListener('click', () => {
-  forgetKey();
-  location.reload();
-});
+wireSignOut();
 
 start().catch((err) => {
   console.error(err);

@@ -2,7 +2,7 @@
 // out), filters by type, unit, zone, source and date, search by case number or plate, and
 // dispatching a selection to a unit in one go (all or none; due times from each type's handling
 // limit and the working calendar, shown before anyone commits). Keyboard as on the review page.
-import { ago, api, el, forgetKey, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { ago, api, el, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 
 const TABS = [
   { id: 'pending_review', zh: '待审核', en: 'Pending' },
@@ -286,10 +286,7 @@ $('dispatch-form').addEventListener('submit', (e) => {
 $('dispatch-cancel').addEventListener('click', () => $('dispatch-dialog').close());
 $('help-button').addEventListener('click', () => $('help-dialog').showModal());
 $('refresh').addEventListener('click', () => reload());
-$('sign-out').addEventListener('click', () => {
-  forgetKey();
-  location.reload();
-});
+wireSignOut();
 window.addEventListener('hashchange', () => {
   const params = new URLSearchParams(location.hash.slice(1));
   if (params.has('key')) location.reload();

@@ -158,6 +158,14 @@ export function toast(message, kind = 'info') {
   setTimeout(() => t.remove(), kind === 'error' ? 8000 : 3000);
 }
 
+/** The page's 退出 button: the tab forgets its key and the page asks for one again. */
+export function wireSignOut(button = document.getElementById('sign-out')) {
+  button?.addEventListener('click', () => {
+    forgetKey();
+    location.reload();
+  });
+}
+
 /**
  * The sign-in form, in place of `container`'s content or (keep) before it: a key typed there is
  * kept for this tab and the page starts again with it.

@@ -4,7 +4,7 @@
 // case. Base tiles only when the city configured a tile server (MAP_TILE_URL): otherwise the map
 // shows its vector layers on a plain background and fetches nothing from anywhere.
 // Leaflet and markercluster are loaded as classic scripts before this module (window.L).
-import { api, el, forgetKey, formatTime, refusedKey, showSignIn, STATUS_NAMES, statusLabel, takeKeyFromUrl, TYPE_NAMES } from './common.js';
+import { api, el, formatTime, refusedKey, showSignIn, STATUS_NAMES, statusLabel, takeKeyFromUrl, TYPE_NAMES, wireSignOut } from './common.js';
 
 const L = window.L;
 /** Cases drawn at most; the export is newest first, so the newest are the ones shown. */
@@ -209,10 +209,7 @@ function legend(hasTiles) {
   );
 }
 
-$('sign-out').addEventListener('click', () => {
-  forgetKey();
-  location.reload();
-});
+wireSignOut();
 
 start().catch((err) => {
   console.error(err);

@@ -1,7 +1,7 @@
 // The weekly 通报: one week's assessment as a document to print and circulate (通报问责): the
 // overall figures in a sentence, each unit's handling ranked by on-time rate, the types found, the
 // sources' false-alarm rates, and the cases still overdue. Print CSS in assessment.css.
-import { api, el, forgetKey, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { api, el, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 import { addDays, fetchReport, formatCell, isoDay, mondayOf, reportTable } from './report-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -94,10 +94,7 @@ function render(monday, { units, types, sources, overdue }) {
   );
 }
 
-$('sign-out').addEventListener('click', () => {
-  forgetKey();
-  location.reload();
-});
+wireSignOut();
 
 start().catch((err) => {
   console.error(err);

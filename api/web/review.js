@@ -7,7 +7,7 @@
 // back into the queue where it was.
 import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
-import { ago, api, ApiError, duration, el, forgetKey, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { ago, api, ApiError, duration, el, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 import { plateText } from './labels-zh.js';
 
 const REJECT_REASONS = [
@@ -491,10 +491,7 @@ $('reject-cancel').addEventListener('click', () => $('reject-dialog').close());
 $('reclassify-cancel').addEventListener('click', () => $('reclassify-dialog').close());
 $('help-button').addEventListener('click', () => $('help-dialog').showModal());
 $('refresh').addEventListener('click', () => reload());
-$('sign-out').addEventListener('click', () => {
-  forgetKey();
-  location.reload();
-});
+wireSignOut();
 $('sort').addEventListener('change', (e) => {
   state.sort = e.target.value;
   e.target.blur();

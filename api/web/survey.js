@@ -8,7 +8,7 @@
 // about 100 px on a 4000x3000 drone photo. Each save is the complete set of boxes on the image.
 import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
-import { api, el, forgetKey, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES } from './common.js';
+import { api, el, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 import { detectorSummary, droppedText } from './labels-zh.js';
 
 const IMAGE_STATUS = { queued: '排队中 queued', done: '已分析 analysed', failed: '失败 failed' };
@@ -520,10 +520,7 @@ function onKey(e) {
 document.addEventListener('keydown', onKey);
 document.addEventListener('pointermove', (e) => (state.pointer = [e.clientX, e.clientY]), { passive: true });
 $('help-button').addEventListener('click', () => $('help-dialog').showModal());
-$('sign-out').addEventListener('click', () => {
-  forgetKey();
-  location.reload();
-});
+wireSignOut();
 $('to-queue').addEventListener('click', (e) => {
   if (blockedByUnsavedBoxes()) e.preventDefault();
 });
