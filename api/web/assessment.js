@@ -2,7 +2,7 @@
 // shows the report's table, a bar chart of the main figures and the weekly trend (ECharts, loaded as
 // a classic script before this module: window.echarts), and downloads the same report as CSV or XLSX.
 import { ApiError, el, refusedKey, showSignIn, takeKeyFromUrl, toast, wireSignOut } from './common.js';
-import { addDays, download, fetchReport, GROUPS, isoDay, mondayOf, reportTable } from './report-view.js';
+import { addDays, cityToday, download, fetchReport, GROUPS, isoDay, mondayOf, reportTable } from './report-view.js';
 
 const echarts = window.echarts;
 const $ = (id) => document.getElementById(id);
@@ -40,7 +40,13 @@ function range() {
 
 async function start() {
   if (!takeKeyFromUrl()) return showLogin();
-  const today = new Date();
+  let today;
+  try {
+    today = await cityToday();
+  } catch (err) {
+    if (refusedKey(err, '这个密钥不能查看考核。This key may not read the assessment.', showLogin)) return;
+    throw err;
+  }
   $('from').value = isoDay(addDays(mondayOf(today), -21));
   $('to').value = isoDay(today);
   $('tabs').replaceChildren(

@@ -20,6 +20,17 @@ export function reportUrl(groupBy, from, to) {
 
 export const fetchReport = (groupBy, from, to) => api(reportUrl(groupBy, from, to));
 
+/**
+ * Today in the city (local midnight of the working calendar's day, by the server's clock), as a
+ * browser Date to count days from. The browser's own zone may be another: at 00:30 in Shanghai a
+ * browser on UTC still says yesterday, and a range ending "today" would miss the night's cases.
+ */
+export async function cityToday() {
+  const { generatedAt, timeZone } = await api(`/v1/reports/assessment?groupBy=source`);
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(generatedAt));
+  return new Date(`${day}T00:00:00`);
+}
+
 export function formatCell(format, value) {
   if (value === null || value === undefined) return '—';
   if (format === 'rate') return `${(value * 100).toFixed(1)}%`;

@@ -2,7 +2,7 @@
 // overall figures in a sentence, each unit's handling ranked by on-time rate, the types found, the
 // sources' false-alarm rates, and the cases still overdue. Print CSS in assessment.css.
 import { api, el, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
-import { addDays, fetchReport, formatCell, isoDay, mondayOf, reportTable } from './report-view.js';
+import { addDays, cityToday, fetchReport, formatCell, isoDay, mondayOf, reportTable } from './report-view.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,7 +16,15 @@ function isoWeek(monday) {
 async function start() {
   if (!takeKeyFromUrl()) return showLogin();
   const asked = new URLSearchParams(location.search).get('week');
-  $('week').value = asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) ? asked : isoDay(addDays(mondayOf(new Date()), -7));
+  if (asked && /^\d{4}-\d{2}-\d{2}$/.test(asked)) $('week').value = asked;
+  else {
+    try {
+      $('week').value = isoDay(addDays(mondayOf(await cityToday()), -7));
+    } catch (err) {
+      if (refusedKey(err, '这个密钥不能查看考核。This key may not read the assessment.', showLogin)) return;
+      throw err;
+    }
+  }
   $('week-form').addEventListener('submit', (e) => {
     e.preventDefault();
     void load();

@@ -95,6 +95,19 @@ describe('assessment page', () => {
     await page.locator('.toast.error').getByText('reversed').waitFor();
   });
 
+  it('opens on the range up to today in the city, not in the browser’s zone', async () => {
+    // 00:30 on Monday 16 March in Shanghai is still Sunday 15 March in the browser's UTC.
+    api.clock.now = new Date('2026-03-15T16:30:00Z');
+    await page.goto('about:blank'); // a fresh load, not a hash change on the open page
+    await page.goto(`${base}/review/assessment.html#key=${api.keys.reviewer}`);
+    await page.locator('table.report').waitFor();
+    expect(await page.locator('#to').inputValue()).toBe('2026-03-16');
+    expect(await page.locator('#from').inputValue()).toBe('2026-02-23'); // three weeks before that Monday
+    await page.goto(`${base}/review/report-weekly.html`);
+    await page.locator('#summary').waitFor();
+    expect(await page.locator('#week').inputValue()).toBe('2026-03-09'); // last week, counted from the city's Monday
+  });
+
   it('prints the weekly 通报 for a chosen week', async () => {
     await page.goto(`${base}/review/report-weekly.html?week=2026-03-04`);
     await page.locator('#summary').waitFor();

@@ -15,7 +15,8 @@ export async function openBrowserPage(): Promise<{ browser: Browser; page: Page 
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // The browser's zone pinned to UTC, as on CI: the pages count days in the city's zone, never the browser's, and tests see that.
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'UTC' });
   page.on('pageerror', (err) => console.error('[page error]', err.message));
   page.on('console', (m) => m.type() === 'error' && console.error('[page console]', m.text()));
   const violations: string[] = [];
