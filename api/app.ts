@@ -36,8 +36,11 @@ import { fieldPage } from './routes/field-page.ts';
 import { undoRoutes } from './routes/undo.ts';
 import { unitsRoutes } from './routes/units.ts';
 import { verificationRoutes } from './routes/verification.ts';
+import { verdictHoldRoutes } from './routes/verdict-hold.ts';
+import { caseLabelsRoutes } from './routes/case-labels.ts';
 import { openDb, type Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
+import { modelsRoutes } from './routes/models.ts';
 import { DASHBOARD_PATH, queueDashboard } from './routes/queue-dashboard.ts';
 
 declare module 'fastify' {
@@ -147,6 +150,9 @@ export async function buildApi(config: ApiConfig): Promise<FastifyInstance> {
     await server.register(fieldRoutes);
     await server.register(undoRoutes);
     await server.register(verificationRoutes);
+    await server.register(modelsRoutes);
+    await server.register(verdictHoldRoutes);
+    await server.register(caseLabelsRoutes);
     await server.register(fieldPage);
     await server.register(reviewerPage);
     await server.register(queueDashboard, { redisUrl: config.surveys?.redisUrl, queuePrefix: config.surveys?.prefix, now: clock });

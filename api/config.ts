@@ -46,6 +46,8 @@ export interface ApiConfig {
   surveys?: SurveySettings;
   /** Base tiles for /review/map.html (MAP_TILE_URL …); none: the map draws its vector layers only. */
   map?: TileEnv;
+  /** DATA_DIR/models: trained model versions and the manifest workers read once one is promoted (models/versions/). */
+  modelsDir?: string;
 }
 
 export interface SurveySettings {
@@ -74,6 +76,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     evidenceUrlTtlSeconds: env.EVIDENCE_URL_TTL ? Number(env.EVIDENCE_URL_TTL) : undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     cameraSecrets: cameraSecretKeySettingsFromEnv(env, dataDir),
+    modelsDir: path.join(dataDir, 'models'),
     trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
     tls: env.TLS_KEY_FILE && env.TLS_CERT_FILE ? { key: readFileSync(env.TLS_KEY_FILE), cert: readFileSync(env.TLS_CERT_FILE) } : undefined,
     map: {

@@ -6,7 +6,12 @@ import { checkRing, describeValue as describe, type RingRules } from './polygon.
 import { isTimeZone } from './time-zone.ts';
 import type { ViolationType } from './types.ts';
 
-export type ZoneKind = 'no_parking' | 'sidewalk' | 'roadway' | 'other';
+/**
+ * `watch`: a spot watched for what is left there (beside bins, a corner where rubbish is dumped);
+ * the left-behind watch runs on it always (pipeline/background/), and its crop may be classified by
+ * a zone-state classifier.
+ */
+export type ZoneKind = 'no_parking' | 'sidewalk' | 'roadway' | 'watch' | 'other';
 
 /** A daily window when a zone's rules apply, e.g. 07:00-20:00 as on a 禁停 sign, in the camera's time zone. */
 export interface ZoneSchedule {
@@ -49,6 +54,18 @@ export interface Zone {
   schedule?: ZoneSchedule[];
   /** Overrides of the camera-level rule settings for this zone. */
   rules?: RuleSettingsByType;
+  /**
+   * Left-behind watch (sidewalk, roadway and watch zones): seconds something new must stay before
+   * it is an exposed_garbage candidate. Setting it turns the watch on in a sidewalk or roadway zone;
+   * a watch zone has it always (default LEFT_BEHIND_DEFAULTS.persistSeconds).
+   */
+  persistSeconds?: number;
+  /** Left-behind watch: smallest new thing that counts, as a fraction of the frame area. */
+  minAreaRatio?: number;
+  /** Watch zones: a zone-state classifier of the manifest (its id) run on the zone's crop. */
+  classifier?: string;
+  /** Watch zones: seconds between two classifications of the zone's crop (default 30). */
+  classifyEverySeconds?: number;
 }
 
 /** A mark on the road an operator measured: where it is in the picture and on the map. */
@@ -72,6 +89,14 @@ export interface CameraAnalysis {
   width?: number;
   /** Decode keyframes only: much cheaper at low analysis rates (see bench:streams). */
   keyframesOnly?: boolean;
+  /**
+   * full (default): frames analysis.width wide, aspect kept. model: ffmpeg delivers frames already
+   * at the detector's input size (stretched), so a detection costs little more than the model run;
+   * boxes, evidence and crops are then in those pixels. Refused where full-resolution pixels are
+   * needed: no_parking zones (plates are read from the parked car's crop) and ground calibration
+   * (its marks are pixels of the full frame). Continuous mode only.
+   */
+  frameSize?: 'full' | 'model';
   /** A full detector pass at least this often even without motion, so parked things are seen (default 10). */
   fullPassSeconds?: number;
   /** No frame for this long means the stream is stalled and is restarted (default 10). */
@@ -92,9 +117,13 @@ export interface CameraAnalysis {
 }
 
 export type AnalysisMode = 'continuous' | 'patrol';
-/** snapshot: fetch the camera's JPEG; keyframe: open the stream just long enough to decode one key frame. */
-export type PatrolGrab = 'snapshot' | 'keyframe';
-export const PATROL_GRABS: readonly PatrolGrab[] = ['snapshot', 'keyframe'];
+/**
+ * snapshot: fetch the camera's JPEG; keyframe: open the stream just long enough to decode one key
+ * frame; session: keep the RTSP session open, its frames dropped undecoded between passes, and decode
+ * the next key frame at each pass (H.264).
+ */
+export type PatrolGrab = 'snapshot' | 'keyframe' | 'session';
+export const PATROL_GRABS: readonly PatrolGrab[] = ['snapshot', 'keyframe', 'session'];
 export const DEFAULT_PATROL_SECONDS = 30;
 
 export interface CameraConfig {
@@ -129,6 +158,9 @@ export const CONFIG_LIMITS = {
   everySeconds: { min: 1, max: 3600 },
   /** Taller than any analysed frame (width at most 3840, portrait pictures included). */
   groundPixelY: { min: 0, max: 16384 },
+  persistSeconds: { min: 1, max: 86400 },
+  minAreaRatio: { min: 0.0001, max: 0.5 },
+  classifyEverySeconds: { min: 1, max: 86400 },
 } as const;
 
 /** Width frames are scaled to when analysis.width is not set. */
@@ -141,7 +173,9 @@ export const VIOLATION_TYPES: readonly ViolationType[] = [
   'illegal_construction',
   'uncovered_muck_truck',
 ];
-export const ZONE_KINDS: readonly ZoneKind[] = ['no_parking', 'sidewalk', 'roadway', 'other'];
+export const ZONE_KINDS: readonly ZoneKind[] = ['no_parking', 'sidewalk', 'roadway', 'watch', 'other'];
+/** Zone kinds the left-behind watch may run in. */
+export const LEFT_BEHIND_KINDS: readonly ZoneKind[] = ['sidewalk', 'roadway', 'watch'];
 
 /** A camera config that cannot be used. The message reads "<source>: camera "<id>", zone "<id>", <field>: <problem>". */
 export class CameraConfigError extends Error {
@@ -232,6 +266,8 @@ export function parseCameraConfig(raw: unknown, source: string): CameraConfig {
     return zone;
   });
 
+  if (analysis?.frameSize === 'model') checkModelSizeFrames(zones, ground, fail);
+
   const config: CameraConfig = { id: id as string, name: (name as string).trim(), url, zones };
   if (timezone !== undefined) config.timezone = timezone as string;
   if (location) config.location = location;
@@ -266,13 +302,18 @@ function checkUrl(value: unknown, fail: Fail): string {
 function checkAnalysis(value: unknown, fail: Fail): CameraAnalysis {
   if (!isRecord(value)) fail('analysis', `must be an object, got ${describe(value)}`);
   const a = value as Record<string, unknown>;
-  onlyKnown(a, ['fps', 'width', 'keyframesOnly', 'fullPassSeconds', 'stallSeconds', 'rtspTransport', 'mode', 'everySeconds', 'grab', 'snapshotUrl'], 'analysis.', fail);
+  onlyKnown(a, ['fps', 'width', 'frameSize', 'keyframesOnly', 'fullPassSeconds', 'stallSeconds', 'rtspTransport', 'mode', 'everySeconds', 'grab', 'snapshotUrl'], 'analysis.', fail);
   const out: CameraAnalysis = {};
   if (a.fps !== undefined) out.fps = numberIn(a.fps, CONFIG_LIMITS.fps.min, CONFIG_LIMITS.fps.max, 'analysis.fps', fail);
   if (a.width !== undefined) {
     const w = numberIn(a.width, CONFIG_LIMITS.width.min, CONFIG_LIMITS.width.max, 'analysis.width', fail);
     if (!Number.isInteger(w) || w % 2 !== 0) fail('analysis.width', `must be an even whole number of pixels, got ${w}`);
     out.width = w;
+  }
+  if (a.frameSize !== undefined) {
+    if (a.frameSize !== 'full' && a.frameSize !== 'model') fail('analysis.frameSize', `must be "full" or "model", got ${describe(a.frameSize)}`);
+    if (a.frameSize === 'model' && a.mode === 'patrol') fail('analysis.frameSize', '"model" applies to continuous mode only (a patrol grab is one full frame)');
+    out.frameSize = a.frameSize as 'full' | 'model';
   }
   if (a.keyframesOnly !== undefined) {
     if (typeof a.keyframesOnly !== 'boolean') fail('analysis.keyframesOnly', `must be true or false, got ${describe(a.keyframesOnly)}`);
@@ -289,6 +330,15 @@ function checkAnalysis(value: unknown, fail: Fail): CameraAnalysis {
     out.rtspTransport = a.rtspTransport as 'tcp' | 'udp';
   }
   return { ...out, ...checkPatrol(a, fail) };
+}
+
+/** Frames at the model's size lose the pixels plates and ground marks are read in. */
+function checkModelSizeFrames(zones: Zone[], ground: GroundCalibration | undefined, fail: Fail): void {
+  const parking = zones.find((z) => z.kind === 'no_parking');
+  if (parking) {
+    fail('analysis.frameSize', `is "model", but zone "${parking.id}" is no_parking: parking cases read the plate from a full-resolution crop; use "full"`);
+  }
+  if (ground) fail('analysis.frameSize', 'is "model", but ground calibration marks are pixels of the full frame; use "full"');
 }
 
 /** The patrol fields: only with mode "patrol", and a snapshot grab needs a snapshot URL. */
@@ -407,7 +457,7 @@ function checkZone(value: unknown, index: number, cameraRules: RuleSettingsByTyp
   const zoneId = typeof z.id === 'string' && z.id.trim() !== '' ? z.id : undefined;
   // Until the zone has an id, the list position names it.
   const zfail: Fail = (field, problem) => fail(field, problem, zoneId ?? label);
-  onlyKnown(z, ['id', 'name', 'kind', 'polygon', 'schedule', 'rules'], '', zfail);
+  onlyKnown(z, ['id', 'name', 'kind', 'polygon', 'schedule', 'rules', 'persistSeconds', 'minAreaRatio', 'classifier', 'classifyEverySeconds'], '', zfail);
   if (typeof z.id !== 'string' || !ID_PATTERN.test(z.id)) {
     zfail('id', `must be 1-64 letters, digits, "_", "-", "." starting with a letter or digit, got ${describe(z.id)}`);
   }
@@ -438,7 +488,29 @@ function checkZone(value: unknown, index: number, cameraRules: RuleSettingsByTyp
   if (typeof z.name === 'string') zone.name = z.name;
   if (schedule) zone.schedule = schedule;
   if (rules) zone.rules = rules;
-  return zone;
+  return { ...zone, ...checkLeftBehind(z, zone.kind, zfail) };
+}
+
+/** The left-behind and zone-state fields: only in the zone kinds that use them, within their limits. */
+function checkLeftBehind(z: Record<string, unknown>, kind: ZoneKind, zfail: Fail): Partial<Zone> {
+  const out: Partial<Zone> = {};
+  for (const key of ['persistSeconds', 'minAreaRatio'] as const) {
+    if (z[key] === undefined) continue;
+    if (!LEFT_BEHIND_KINDS.includes(kind)) zfail(key, `applies to ${LEFT_BEHIND_KINDS.join(', ')} zones only (this zone is "${kind}")`);
+    out[key] = numberIn(z[key], CONFIG_LIMITS[key].min, CONFIG_LIMITS[key].max, key, zfail);
+  }
+  for (const key of ['classifier', 'classifyEverySeconds'] as const) {
+    if (z[key] !== undefined && kind !== 'watch') zfail(key, `applies to watch zones only (this zone is "${kind}")`);
+  }
+  if (z.classifier !== undefined) {
+    if (typeof z.classifier !== 'string' || !ID_PATTERN.test(z.classifier)) zfail('classifier', `must be the id of a classifier of the model manifest, got ${describe(z.classifier)}`);
+    out.classifier = z.classifier as string;
+  }
+  if (z.classifyEverySeconds !== undefined) {
+    if (out.classifier === undefined) zfail('classifyEverySeconds', 'needs a classifier (the model that judges the zone)');
+    out.classifyEverySeconds = numberIn(z.classifyEverySeconds, CONFIG_LIMITS.classifyEverySeconds.min, CONFIG_LIMITS.classifyEverySeconds.max, 'classifyEverySeconds', zfail);
+  }
+  return out;
 }
 
 function checkWindow(value: unknown, field: string, fail: Fail): ZoneSchedule {

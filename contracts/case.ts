@@ -73,6 +73,11 @@ export interface CaseObservation {
   /** Licence plate, when a plate reader read one. */
   plate?: string;
   attributes?: Record<string, string | number>;
+  /**
+   * "Would a reviewer confirm this?": the probability of `confirmed` from a verdict classifier
+   * (a manifest classifier with attribute `verdict`) and which model gave it. Absent: none applied.
+   */
+  verdict?: { score: number; modelId: string; modelSha256?: string };
   model: { id: string; sha256?: string };
   evidence: EvidenceItem[];
 }
@@ -209,6 +214,16 @@ export const caseObservationSchema = {
     label: { type: 'string', maxLength: 100 },
     plate: { type: 'string', maxLength: 32 },
     attributes: { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }] } },
+    verdict: {
+      type: 'object',
+      required: ['score', 'modelId'],
+      additionalProperties: false,
+      properties: {
+        score: { type: 'number', minimum: 0, maximum: 1, description: 'probability that a reviewer confirms the case' },
+        modelId: { type: 'string', minLength: 1, maxLength: 200 },
+        modelSha256: sha256Schema,
+      },
+    },
     model: {
       type: 'object',
       required: ['id'],

@@ -6,4 +6,6 @@ export const QUEUES = {
   surveyImages: 'survey-images',
   /** One job per case observation to post to the dispatch API. */
   dispatch: 'dispatch',
+  /** One job per training run: a classifier target's, or a detector fine-tune (models/versions/training-queue.ts). */
+  training: 'training',
 } as const;

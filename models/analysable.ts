@@ -13,13 +13,25 @@ export interface TypeAnalysis {
   missing?: string;
   /** The models the type's rule relies on, with the labels each contributes. */
   models: Array<{ id: string; sha256: string; kind: ModelKind; labels: string[] }>;
+  /** How the type is still found without a model of its own, where the product has such a way. */
+  withoutModel?: string;
 }
+
+/**
+ * The types a model-free method still finds: said beside "not analysed" so that a city reads the
+ * status right (no garbage model, yet watch zones on fixed cameras still raise left-behind rubbish).
+ */
+const WITHOUT_MODEL: Partial<Record<ViolationType, string>> = {
+  exposed_garbage: 'fixed cameras still find objects left behind in watch zones (and zones with persistSeconds) against their scene background',
+  illegal_construction: 'comparing two surveys (npm run survey:compare) still finds new structures outside permittedBuildings',
+};
 
 export function analysableTypes(manifest: Manifest, mapping: ViolationLabels): TypeAnalysis[] {
   const detectors = manifest.models.filter((m) => m.enabled !== false);
   return VIOLATION_TYPE_LIST.map((type): TypeAnalysis => {
     const m = mapping.types[type];
-    const notAnalysed = (missing: string): TypeAnalysis => ({ type, analysed: false, reason: 'no model', missing, models: [] });
+    const without = WITHOUT_MODEL[type];
+    const notAnalysed = (missing: string): TypeAnalysis => ({ type, analysed: false, reason: 'no model', missing, models: [], ...(without ? { withoutModel: without } : {}) });
     if (!m) return notAnalysed(`no detector labels are mapped to it in ${mapping.path}`);
     const models: TypeAnalysis['models'] = [];
     for (const d of detectors) {
@@ -55,7 +67,7 @@ export function analysableTypes(manifest: Manifest, mapping: ViolationLabels): T
 
 /** One line per type, as health output and the demo print it. */
 export function describeAnalysis(analysis: TypeAnalysis): string {
-  if (!analysis.analysed) return `${analysis.type}: not analysed: no model (${analysis.missing})`;
+  if (!analysis.analysed) return `${analysis.type}: not analysed: no model (${analysis.missing})${analysis.withoutModel ? `; without a model: ${analysis.withoutModel}` : ''}`;
   const by = analysis.models.map((m) => `${m.id} [${m.labels.join(', ')}]`).join('; ');
   return `${analysis.type}: analysed by ${by}`;
 }

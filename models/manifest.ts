@@ -33,6 +33,17 @@ export interface InputSpec {
   scale: number;
   mean: [number, number, number];
   std: [number, number, number];
+  /**
+   * Most images one session.run may take (the model's batch axis is dynamic). Absent: 1, the model
+   * runs one image at a time.
+   */
+  maxBatch?: number;
+  /**
+   * Ground sample distance (cm per pixel) at which the detector sees objects from the air at the
+   * size it suits. A survey photo whose telemetry gives a finer GSD is shrunk to it before tiling.
+   * Absent: photos are tiled at their own resolution.
+   */
+  gsdCm?: number;
 }
 
 /** What every entry has: how cases and logs name it, and whether people may use it. */
@@ -69,6 +80,8 @@ export interface ModelEntry {
   package?: string;
   /** false: declared (for `npm run detect -- --model`) but not run on every frame by the detector set. */
   enabled?: boolean;
+  /** Trained on drone images: surveys treat it as an aerial model, camera workers skip it. */
+  aerial?: boolean;
   input: InputSpec;
   output: { strides?: number[]; regMax?: number };
   labels: string[];
@@ -259,6 +272,7 @@ async function parseDetector(item: Item, base: EntryBase, dir: string, fail: Fai
   if (!FORMATS.includes(format)) throw fail('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
   const file = pinnedFile(item, dir, fail, '');
   if (item.enabled !== undefined && typeof item.enabled !== 'boolean') throw fail('enabled', 'must be true or false');
+  if (item.aerial !== undefined && typeof item.aerial !== 'boolean') throw fail('aerial', 'must be true or false');
   const labels = await readLabels(path.resolve(dir, str('labels')), fail);
   const entry: ModelEntry = {
     id: base.id,
@@ -267,6 +281,7 @@ async function parseDetector(item: Item, base: EntryBase, dir: string, fail: Fai
     format,
     ...file,
     ...(item.enabled === false ? { enabled: false } : {}),
+    ...(item.aerial === true ? { aerial: true } : {}),
     input: parseInput(item.input, fail),
     output: parseOutput(item.output, fail),
     labels,
@@ -464,6 +479,18 @@ function parseInput(v: unknown, fail: Fail): InputSpec {
   if (v.name !== undefined) {
     if (typeof v.name !== 'string') throw fail('input.name', 'must be a string');
     spec.name = v.name;
+  }
+  if (v.maxBatch !== undefined) {
+    if (!Number.isInteger(v.maxBatch) || (v.maxBatch as number) < 1 || (v.maxBatch as number) > 64) {
+      throw fail('input.maxBatch', 'must be a whole number from 1 to 64 (images per session.run; more than 1 needs a dynamic batch axis)');
+    }
+    spec.maxBatch = v.maxBatch as number;
+  }
+  if (v.gsdCm !== undefined) {
+    if (typeof v.gsdCm !== 'number' || !(v.gsdCm >= 0.1 && v.gsdCm <= 500)) {
+      throw fail('input.gsdCm', 'must be a number of centimetres per pixel from 0.1 to 500 (the ground sample distance the detector suits from the air)');
+    }
+    spec.gsdCm = v.gsdCm;
   }
   return spec;
 }

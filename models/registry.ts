@@ -61,6 +61,11 @@ export interface RegistryOptions {
   debounceMs?: number;
   detector?: DetectorSetOptions;
   classifier?: ClassifierOptions;
+  /**
+   * true: also load detectors declared `aerial` (promoted aerial-detector versions); the survey
+   * worker's registry. Default false: camera frames are never run through a drone model.
+   */
+  aerialDetectors?: boolean;
   /** false: do not load the manifest's plate reader (workers that never read plates). */
   plateReader?: PlateReaderOptions | false;
   logger?: Log;
@@ -138,7 +143,7 @@ export async function createModelRegistry(options: RegistryOptions = {}): Promis
     try {
       const detectors: Detector[] = [];
       for (const entry of manifest.models) {
-        if (entry.enabled === false) continue;
+        if (entry.enabled === false || (entry.aerial === true && options.aerialDetectors !== true)) continue;
         detectors.push(await acquire(keyOf(entry), () => createDetector(entry, options.detector), taken));
       }
       const classifiers: Classifier[] = [];

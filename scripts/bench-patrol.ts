@@ -8,13 +8,14 @@
 // then bisection.
 //
 // Scaling: the load is passes per second, so N cameras every E s stand for N × 30 / E cameras every
-// 30 s. Snapshot trials run E = 3 s (×10); keyframe trials E = 4 s (×7.5): a grab waits up to one GOP
-// for its key frame, which does not shrink with the interval. The sources' CPU (RTSP server and
+// 30 s. Snapshot trials run E = 3 s (×10); keyframe and session trials E = 4 s (×7.5): a grab waits up
+// to one GOP for its key frame, which does not shrink with the interval. Session cameras each keep one
+// RTSP session (and a copying ffmpeg) open to the loopback server for the whole trial. The sources' CPU (RTSP server and
 // publisher; the snapshot server runs in this process and only writes a cached buffer) is reported apart.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { parseCameraConfig, type PatrolGrab } from '../contracts/camera.ts';
+import { parseCameraConfig, PATROL_GRABS, type PatrolGrab } from '../contracts/camera.ts';
 import type { FrameDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createLogger } from '../infra/logger.ts';
 import type { LoopbackRtspServer } from '../pipeline/ingest/loopback-rtsp-server.ts';
@@ -32,6 +33,8 @@ export interface PatrolBenchInput {
   /** Publishes the bench's RTSP stream under a name and returns the name. */
   publish: () => Promise<string>;
   maxN: number;
+  /** Grab methods to measure (default all). */
+  grabs?: readonly PatrolGrab[];
 }
 
 interface Trial {
@@ -53,11 +56,11 @@ export async function benchPatrol(input: PatrolBenchInput): Promise<void> {
   const stream = await input.publish();
   const best: Partial<Record<PatrolGrab, number>> = {};
   try {
-    for (const method of ['snapshot', 'keyframe'] as const) {
+    for (const method of input.grabs ?? PATROL_GRABS) {
       const everyS = method === 'snapshot' ? 3 : 4;
       const scale = TARGET_EVERY_S / everyS;
       // The key frame wait (up to one GOP) is latency, not load: it does not shrink with the interval, so keyframe trials keep the 2 s slack whole.
-      const limitS = everyS + (method === 'keyframe' ? PATROL_SLACK_SECONDS : (PATROL_SLACK_SECONDS * everyS) / TARGET_EVERY_S);
+      const limitS = everyS + (method !== 'snapshot' ? PATROL_SLACK_SECONDS : (PATROL_SLACK_SECONDS * everyS) / TARGET_EVERY_S);
       const run = async (n: number): Promise<Trial> => {
         const t = await trial(n, method, everyS, limitS, method === 'snapshot' ? snapshots.url('/cam.jpg') : input.rtsp.url(stream), input, log);
         process.stdout.write(
@@ -99,7 +102,7 @@ async function trial(n: number, method: PatrolGrab, everyS: number, limitS: numb
     const config = parseCameraConfig(
       {
         id: `p${i}`,
-        url: method === 'keyframe' ? url : 'rtsp://192.0.2.1/unused',
+        url: method !== 'snapshot' ? url : 'rtsp://192.0.2.1/unused',
         analysis: { mode: 'patrol', everySeconds: everyS, grab: method, width: 1280, rtspTransport: 'udp', ...(method === 'snapshot' ? { snapshotUrl: url } : {}) },
         zones: [{ id: 'kerb', kind: 'no_parking', polygon: [[0.65, 0.15], [0.95, 0.15], [0.95, 0.4], [0.65, 0.4]] }],
       },
@@ -127,7 +130,7 @@ async function trial(n: number, method: PatrolGrab, everyS: number, limitS: numb
   };
 }
 
-/** This process and its finished children (the keyframe grabs' ffmpeg), seconds of CPU. */
+/** This process and its finished children (the keyframe grabs' and kept sessions' ffmpeg), seconds of CPU. */
 function cpuSeconds(): number {
   return statCpu('self', true);
 }

@@ -1,4 +1,4 @@
-// npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes]
+// npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes --identity on|off]
 //
 // How many cameras one machine watches: N concurrent loopback RTSP streams (1280x720 H.264,
 // 25 fps, 2 s GOP; half a busy plaza from OpenCV's vtest.avi, half a still street from darknet's
@@ -6,6 +6,8 @@
 // as in production). For full decoding and for keyframe-only decoding it finds the largest N whose
 // analysis lag stays under 2 s while every stream keeps its analysis rate, and prints the ratio,
 // detector runs per second and the share of frames motion gating skipped. It asserts nothing.
+// `--identity off` runs without the appearance embedder (vehicles told apart by position alone),
+// which is how the cost of identity in cameras per machine is measured: one run each way.
 //
 // Lag of a frame = when its analysis ended − when it was due, the due time being its stream
 // timestamp placed on the wall clock by the least-delayed frame of that stream. A decoder that
@@ -21,9 +23,10 @@ import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createLogger } from '../infra/logger.ts';
 import { h264Video, startLoopbackRtspServer as startRtspServer, stillVideo } from '../pipeline/ingest/loopback-rtsp-server.ts';
 import { samplePath } from '../infra/samples.ts';
-import { parseCli } from './cli/args.ts';
+import { parseCli, usageError } from './cli/args.ts';
+import { PATROL_GRABS, type PatrolGrab } from '../contracts/camera.ts';
 
-const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes,patrol]' };
+const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes,patrol --grabs snapshot,keyframe,session --identity on|off]' };
 const { values } = parseCli({
   ...cli,
   options: {
@@ -31,8 +34,13 @@ const { values } = parseCli({
     warmup: { type: 'string', default: '3' },
     max: { type: 'string', default: '32' },
     modes: { type: 'string', default: 'full,keyframes' },
+    identity: { type: 'string', default: 'on' },
+    grabs: { type: 'string' },
   },
 });
+if (values.identity !== 'on' && values.identity !== 'off') usageError(cli, `--identity must be on or off (got "${values.identity}")`);
+/** undefined: the manifest's embedder, as a worker runs; null: none. */
+const embedder = values.identity === 'off' ? null : undefined;
 const MODES = values.modes!.split(',');
 const MEASURE_S = Number(values.seconds);
 const WARMUP_S = Number(values.warmup);
@@ -90,7 +98,7 @@ async function trial(n: number, mode: 'full' | 'keyframes'): Promise<Trial> {
       },
       'bench',
     );
-    watches.push(watchCamera({ config, detector, logger: log, sink: async () => undefined, onFrame: (a) => frames.push({ cam: i, a }) }));
+    watches.push(watchCamera({ config, detector, ...(embedder === null ? { embedder } : {}), logger: log, sink: async () => undefined, onFrame: (a) => frames.push({ cam: i, a }) }));
   }
   // Opening a stream takes seconds (RTSP set-up, ffmpeg probing, the first key frame), and the
   // first frames then come out in a burst: measure only once every stream runs.
@@ -158,7 +166,11 @@ try {
   if (MODES.includes('patrol')) {
     // Patrol mode (scripts/bench-patrol.ts): one stream, read by every keyframe-grabbing camera.
     const { benchPatrol } = await import('./bench-patrol.ts');
-    await benchPatrol({ detector, rtsp: server, publish: async () => (await server.publish('patrol', still720), 'patrol'), maxN: 256 });
+    // --grabs snapshot,session measures only those patrol grab methods.
+    const grabs = values.grabs?.split(',').map((g) => g.trim()) as PatrolGrab[] | undefined;
+    const unknown = grabs?.filter((g) => !PATROL_GRABS.includes(g));
+    if (unknown?.length) usageError(cli, `--grabs takes ${PATROL_GRABS.join(', ')} (got "${unknown.join(', ')}")`);
+    await benchPatrol({ detector, rtsp: server, publish: async () => (await server.publish('patrol', still720), 'patrol'), maxN: 256, ...(grabs ? { grabs } : {}) });
   }
   for (const mode of MODES.filter((m) => m !== 'patrol') as Array<'full' | 'keyframes'>) {
     const r: { best?: Trial; firstFail?: Trial } = {};
@@ -190,7 +202,7 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-process.stdout.write('\n');
+process.stdout.write(`\nidentity (appearance embedder): ${values.identity}\n`);
 const line = (mode: string) => {
   const r = results[mode];
   if (!r) return undefined;

@@ -3,6 +3,7 @@
 // temporary image-folder tree (one class per photo, sources of 25 crops each), then measures in one
 // run: embedding milliseconds per crop (decode + crop + backbone, as `npm run train` does it),
 // seconds to train the head, seconds to build the ONNX file, and the whole run. Figures only.
+// `npm run bench:train -- detector`: detector fine-tuning instead (scripts/bench-train-detector.ts).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +18,14 @@ import { splitBySource } from '../models/train/source-split.ts';
 import { samplePath } from '../infra/samples.ts';
 import { parseCli } from './cli/args.ts';
 
+if (process.argv[2] === 'detector') {
+  await import('./bench-train-detector.ts');
+  process.exit(0);
+}
+
 const { values } = parseCli({
   command: 'npm run bench:train',
-  usage: 'usage: npm run bench:train [-- --crops 1000 --threads 2]',
+  usage: 'usage: npm run bench:train [-- --crops 1000 --threads 2]\n       npm run bench:train -- detector [--steps 3] [--batch 8]',
   options: { crops: { type: 'string', default: '1000' }, threads: { type: 'string', default: '2' } },
 });
 const total = Number(values.crops);

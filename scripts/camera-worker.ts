@@ -18,6 +18,7 @@ import { createLogger } from '../infra/logger.ts';
 import { objectStoreSettingsFromEnv, openObjectStore } from '../infra/object-store.ts';
 import { redactText } from '../infra/redact.ts';
 import { createModelRegistry } from '../models/registry.ts';
+import { workerManifestPath } from '../models/versions/live-manifest.ts';
 import { CAMERA_MIN_SCORE } from '../pipeline/cameras/camera-detector.ts';
 import { startCameraSync, type CameraSync } from '../pipeline/cameras/camera-sync.ts';
 import { startCameraWorker } from '../pipeline/cameras/camera-worker.ts';
@@ -53,13 +54,16 @@ if (values.api && !values.key) usageError(cli, '--api needs an API key with the 
 const objects = await openObjectStore(objectStoreSettingsFromEnv(process.env, path.join(path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'objects')));
 await objects.ready();
 // One thread per session: a worker watches several cameras, and they share the cores.
-const models = await createModelRegistry({ detector: { threads: 1, thresholds: { default: CAMERA_MIN_SCORE } }, logger: log });
+// The manifest the API keeps with the promoted model versions (DATA_DIR/models), when there is one.
+const manifestPath = process.env.MODELS_MANIFEST ?? workerManifestPath(path.join(path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'models'));
+const models = await createModelRegistry({ manifestPath, detector: { threads: 1, thresholds: { default: CAMERA_MIN_SCORE } }, logger: log });
 const reporter = createCaseReporter({
   redisUrl: values.redis!,
   objects,
   logger: log,
   modelSha256: (id) => models.current().manifest.models.find((m) => m.id === id)?.sha256,
   plateReader: () => models.current().plateReader,
+  classifiers: () => models.current().classifiers,
 });
 const metricsPort = values['metrics-port'] ? Number(values['metrics-port']) : undefined;
 const worker = await startCameraWorker({

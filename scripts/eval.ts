@@ -1,9 +1,11 @@
 // `npm run eval -- detect --images DIR --labels DIR|FILE [--format yolo|coco|labelme|voc] [--names FILE]
-//    [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35] [--tiles [--overlap 0.2]]
+//    [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35] [--tiles [--overlap 0.2] [--gsd 3.2]]
 //    [--json] [--html FILE]`
 // Per-label precision, recall, AP50 and AP50-95 for each model, side by side, with what each
 // object was detected as and milliseconds per image. --tiles runs each image the way the drone
-// survey path does (pipeline/survey/tiled-detection.ts) instead of one whole-image pass.
+// survey path does (pipeline/survey/tiled-detection.ts) instead of one whole-image pass; --gsd states
+// the set's ground sample distance (cm per pixel), which its images carry no telemetry for, so each
+// image is resampled to the model's input.gsdCm before tiling as a survey photo would be.
 //
 // `npm run eval -- rules --scenarios FILE [--model ID] [--json]`
 // Replays each scenario's footage through the real camera pipeline and compares the violations it
@@ -36,14 +38,15 @@ import { createCameraDetector } from '../pipeline/cameras/camera-detector.ts';
 import { queueDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createDetector } from '../pipeline/detect/detector.ts';
 import { DEFAULT_THRESHOLDS } from '../pipeline/detect/thresholds.ts';
+import { resampleFactor } from '../pipeline/survey/survey-scale.ts';
 import { parseCli, subcommand, usageError } from './cli/args.ts';
 
 const usage = `usage:
   npm run eval -- detect --images DIR --labels DIR|FILE [--format ${LABEL_FORMATS.join('|')}] [--names FILE]
                  [--label-map FILE] [--model ID]... [--manifest FILE]... [--threshold 0.35]
-                 [--tiles [--overlap 0.2]] [--json] [--html FILE]
+                 [--tiles [--overlap 0.2] [--gsd CM_PER_PX]] [--json] [--html FILE]
   npm run eval -- rules --scenarios FILE [--model ID] [--json]
-  npm run eval -- change --pairs DIR [--json] [--min-area 400]   DIR holds A/ (before), B/ (after), label/ (0/255 masks)
+  npm run eval -- change --pairs DIR [--json] [--min-area 400] [--min-width 10]   DIR holds A/ (before), B/ (after), label/ (0/255 masks)
   npm run eval -- classify --crops DIR --manifest FILE --model ID [--json]   DIR holds <label>/*.jpg crops`;
 const cli = { command: 'npm run eval', usage };
 
@@ -66,6 +69,7 @@ async function detect(args: string[]): Promise<number> {
       html: { type: 'string' },
       tiles: { type: 'boolean', default: false },
       overlap: { type: 'string' },
+      gsd: { type: 'string' },
     },
   }, args);
   if (!values.images || !values.labels) usageError(cli, '--images and --labels are required');
@@ -73,6 +77,9 @@ async function detect(args: string[]): Promise<number> {
     throw new Error(`--format "${values.format}" is not one of ${LABEL_FORMATS.join(', ')}`);
   }
   if (values.overlap !== undefined && !values.tiles) throw new Error('--overlap is for --tiles');
+  if (values.gsd !== undefined && !values.tiles) throw new Error('--gsd is for --tiles');
+  const gsd = values.gsd === undefined ? undefined : Number(values.gsd);
+  if (gsd !== undefined && !(gsd > 0 && Number.isFinite(gsd))) throw new Error(`--gsd must be a positive number of centimetres per pixel, got "${values.gsd}"`);
   // The survey worker's default overlap (pipeline/survey/worker.ts).
   const overlap = values.overlap === undefined ? 0.2 : Number(values.overlap);
   if (!(overlap >= 0 && overlap < 1)) throw new Error(`--overlap must be a number from 0 up to (not including) 1, got "${values.overlap}"`);
@@ -96,13 +103,21 @@ async function detect(args: string[]): Promise<number> {
   const evaluations: ModelEvaluation[] = [];
   for (const model of models) {
     const detector = await createDetector(model, { thresholds: { default: CURVE_MIN_SCORE } });
+    const scale = resampleFactor(gsd, model.input.gsdCm);
+    if (gsd !== undefined) {
+      log(model.input.gsdCm === undefined
+        ? `${model.id}: declares no input.gsdCm, so --gsd changes nothing: tiled at the images' own resolution`
+        : scale < 1
+          ? `${model.id}: images at ${gsd} cm/px, model suits ${model.input.gsdCm} cm/px: resampled ×${scale.toFixed(3)} before tiling`
+          : `${model.id}: images at ${gsd} cm/px, no finer than the ${model.input.gsdCm} cm/px the model suits: tiled at their own resolution`);
+    }
     const run = await runDetector(
       detector,
       dataset.images,
       (done, total) => {
         if (process.stderr.isTTY) process.stderr.write(`\r${model.id}: ${done}/${total}\x1b[K`);
       },
-      values.tiles ? { tiles: { overlap } } : {},
+      values.tiles ? { tiles: { overlap, scale } } : {},
     );
     if (process.stderr.isTTY) process.stderr.write('\n');
     await detector.close();
@@ -112,7 +127,7 @@ async function detect(args: string[]): Promise<number> {
   }
 
   if (values.json) {
-    console.log(JSON.stringify({ threshold, ...(values.tiles ? { tiles: { overlap, wholeImagePass: true } } : {}), dataset: { images: dataset.images.length, format: dataset.format, labelMap: dataset.labelMap?.file }, models: evaluations.map((e, i) => ({ ...e, failures: runs[i]!.failures })) }, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2));
+    console.log(JSON.stringify({ threshold, ...(values.tiles ? { tiles: { overlap, wholeImagePass: true, ...(gsd !== undefined ? { gsdCm: gsd } : {}) } } : {}), dataset: { images: dataset.images.length, format: dataset.format, labelMap: dataset.labelMap?.file }, models: evaluations.map((e, i) => ({ ...e, failures: runs[i]!.failures })) }, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2));
   } else {
     console.log(formatTable(evaluations, threshold));
     if (values.tiles) console.log(`\n(tiled: ${Math.round(overlap * 100)}% overlap plus a whole-image pass, as the survey path runs it)`);

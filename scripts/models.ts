@@ -4,10 +4,18 @@
 //   exit 1: it does not, and the message says what is wrong; exit 2: bad command line.
 // `npm run models -- status [--manifest FILE] [--labels-map FILE]`
 //   Loads every model the manifest declares, as a worker would, and says which violation types the
-//   installed models can analyse ("not analysed: no model" for the others).
+//   installed models can analyse ("not analysed: no model" for the others), then each trained
+//   version under DATA_DIR/models/versions (or --data-dir) with the types it makes analysable.
+// `npm run models -- register OUT/manifest.json --id ID [--promote]`, `promote ID`, `rollback TARGET`:
+//   a fine-tuned detector as an aerial-detector version, measured against the live one on its
+//   held-out images; promote and roll back (models/versions/versions-command.ts).
 import { readFile } from 'node:fs/promises';
 import { analysableTypes, describeAnalysis } from '../models/analysable.ts';
+import path from 'node:path';
+import { REPO_ROOT } from '../api/config.ts';
 import { loadManifest } from '../models/manifest.ts';
+import { analyseVersions, describeVersion } from '../models/versions/version-analysis.ts';
+import { queueDetectorCommand, versionsCommand } from '../models/versions/versions-command.ts';
 import { createModelRegistry } from '../models/registry.ts';
 import { modelFormats } from '../pipeline/detect/decoders/index.ts';
 import { ModelValidationError, SMOKE_REPORT_SCORE, validateModel, type ValidationReport } from '../models/validate.ts';
@@ -19,12 +27,19 @@ const usage = `usage:
                    [--input WxH] [--layout NCHW|NHWC] [--channels RGB|BGR] [--resize letterbox|stretch]
                    [--scale N] [--mean a,b,c] [--std a,b,c] [--activation softmax|none] [--image photo.jpg]
                    [--runs N] [--threads N] [--json]
-  npm run models -- status [--manifest models/manifest.json] [--labels-map models/violation-labels.json] [--load]`;
+  npm run models -- status [--manifest models/manifest.json] [--labels-map models/violation-labels.json] [--load] [--data-dir data]
+  npm run models -- register OUT/manifest.json --id ID [--dataset DIR] [--data-dir data] [--promote [--override] [--reason R]]
+  npm run models -- promote VERSION_ID [--override] [--reason R] [--data-dir data]
+  npm run models -- rollback TARGET [--reason R] [--data-dir data]
+  npm run models -- queue-detector --dataset DIR [--base nanodet-coco-416] [--minutes N] [--epochs N] [--classes a,b]
+                   [--label-map FILE] [--gsd-cm N] [--freeze-backbone] [--run-key K] [--redis URL]`;
 
 const cli = { command: 'npm run models', usage };
 
 async function main(argv: string[]): Promise<number> {
-  const { name, args } = subcommand(cli, ['validate', 'status'], argv);
+  const { name, args } = subcommand(cli, ['validate', 'status', 'register', 'promote', 'rollback', 'queue-detector'], argv);
+  if (name === 'queue-detector') return queueDetectorCommand(args, cli);
+  if (name === 'register' || name === 'promote' || name === 'rollback') return versionsCommand(name, args, cli);
   return name === 'validate' ? validate(args) : status(args);
 }
 
@@ -93,11 +108,15 @@ function printReport(r: ValidationReport): void {
 }
 
 async function status(args: string[]): Promise<number> {
-  const { values } = parseCli({ ...cli, options: { manifest: { type: 'string' }, 'labels-map': { type: 'string' }, load: { type: 'boolean', default: false } } }, args);
+  const { values } = parseCli({ ...cli, options: { manifest: { type: 'string' }, 'labels-map': { type: 'string' }, load: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } } }, args);
   const manifest = await loadManifest(values.manifest);
   const mapping = await loadViolationLabels(values['labels-map']);
   for (const e of manifest.entries) console.log(`model ${e.id} (${e.kind}${e.kind === 'detector' && e.enabled === false ? ', disabled' : ''})`);
   for (const a of analysableTypes(manifest, mapping)) console.log(describeAnalysis(a));
+  const modelsDir = path.join(path.resolve(values['data-dir'] ?? process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'models');
+  const versions = await analyseVersions(modelsDir, manifest, mapping);
+  if (versions.length > 0) console.log(`trained versions in ${modelsDir} (models page: /review/models.html):`);
+  for (const v of versions) console.log(`  ${describeVersion(v)}`);
   if (values.load) {
     // Opens every session as a worker would: a missing or altered file fails here, not in production.
     const registry = await createModelRegistry({

@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../api/config.ts';
 import { createLogger } from '../infra/logger.ts';
 import { openObjectStore, objectStoreSettingsFromEnv } from '../infra/object-store.ts';
 import { createModelRegistry } from '../models/registry.ts';
+import { workerManifestPath } from '../models/versions/live-manifest.ts';
 import { createCaseReporter } from '../pipeline/cases/reporter.ts';
 import { startDispatchWorker } from '../pipeline/dispatch/worker.ts';
 import { parseAllowList } from '../pipeline/survey/label-allow-list.ts';
@@ -41,8 +42,10 @@ if (!values.key) usageError(cli, 'an API key with the ingest role is needed (--k
 const api = { url: values.api!, key: values.key };
 const objects = await openObjectStore(objectStoreSettingsFromEnv(process.env, path.join(path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'objects')));
 await objects.ready();
-const registry = await createModelRegistry({ ...(values.manifest ? { manifestPath: values.manifest } : {}), plateReader: false, logger: log });
-const reporter = createCaseReporter({ redisUrl: values.redis!, objects, prefix: values.prefix, logger: log, modelSha256: (id) => registry.current().manifest.models.find((m) => m.id === id)?.sha256 });
+// Promoted versions (an aerial detector) reach it through the live manifest the API writes in DATA_DIR/models.
+const manifestPath = values.manifest ?? workerManifestPath(path.join(path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')), 'models'));
+const registry = await createModelRegistry({ manifestPath, aerialDetectors: true, plateReader: false, logger: log });
+const reporter = createCaseReporter({ redisUrl: values.redis!, objects, prefix: values.prefix, logger: log, modelSha256: (id) => registry.current().manifest.models.find((m) => m.id === id)?.sha256, classifiers: () => registry.current().classifiers });
 const lockMs = values['lock-ms'] ? Number(values['lock-ms']) : undefined;
 const worker = startSurveyWorker({
   redisUrl: values.redis!,

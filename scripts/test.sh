@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The detector-training tests need Debian's python3-torch; `npm start` never does (setup-training.sh
+# is idempotent: apt-get only when a package is missing).
+bash scripts/setup-training.sh
 echo '[test] type-checking (tsc)' >&2
 npx --no-install tsc -p .
 report=$(mktemp)

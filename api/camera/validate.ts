@@ -25,11 +25,16 @@ export const zoneSchema = {
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 64 },
     name: { type: 'string', maxLength: 200 },
-    kind: { type: 'string', enum: ['no_parking', 'sidewalk', 'roadway', 'other'] },
+    kind: { type: 'string', enum: ['no_parking', 'sidewalk', 'roadway', 'watch', 'other'] },
     polygon: { type: 'array', minItems: 3, maxItems: 200, items: point, description: '[x, y] points normalised to 0..1 of the picture' },
     // No type here: parseCameraConfig refuses a bad schedule with the shape it expects.
     schedule: { description: 'daily windows [{"start": "HH:MM", "end": "HH:MM", "days": [1-7]}]; absent: always' },
     rules: { type: 'object' },
+    // Ranges and which zone kinds take them: parseCameraConfig.
+    persistSeconds: { type: 'number', description: 'left-behind watch: seconds something new must stay (sidewalk, roadway, watch zones)' },
+    minAreaRatio: { type: 'number', description: 'left-behind watch: smallest new thing, as a fraction of the frame' },
+    classifier: { type: 'string', maxLength: 64, description: 'watch zones: zone-state classifier (manifest id)' },
+    classifyEverySeconds: { type: 'number', description: 'watch zones: seconds between classifications' },
   },
 } as const;
 

@@ -6,6 +6,7 @@
 import { REOPEN_ON_SIGHTING, type CaseIngestResult, type CaseObservation, type CaseStatus } from '../../contracts/case.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { Actor } from './actor.ts';
+import { autoRejectIfHeld } from './verdict-hold.ts';
 
 export class UnknownTypeError extends Error {}
 
@@ -27,13 +28,15 @@ export async function ingestObservation(db: Db, obs: CaseObservation, actor: Act
     const firstSeen = obs.startedAt && new Date(obs.startedAt) < observedAt ? new Date(obs.startedAt) : observedAt;
     const inserted = await tx.query<{ id: number }>(
       `INSERT INTO cases (dedupe_key, type, standard, code, status, source_kind, source_id, source_name, zone_id,
-         lat, lon, accuracy_m, first_seen, last_seen, score, label, plate, model_id, model_sha256, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'pending_review', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+         lat, lon, accuracy_m, first_seen, last_seen, score, label, plate, model_id, model_sha256, created_at, updated_at,
+         verdict_score, verdict_model_id)
+       VALUES ($1, $2, $3, $4, 'pending_review', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [
         obs.dedupeKey, obs.type, primary[0].standard, primary[0].code, obs.source.kind, obs.source.id, obs.source.name ?? null,
         obs.zoneId ?? null, obs.location?.lat ?? null, obs.location?.lon ?? null, obs.location?.accuracyM ?? null,
         firstSeen, observedAt, obs.score, obs.label ?? null, obs.plate ?? null, obs.model.id, obs.model.sha256 ?? null, now,
+        obs.verdict?.score ?? null, obs.verdict?.modelId ?? null,
       ],
     );
     if (inserted[0]) {
@@ -44,6 +47,7 @@ export async function ingestObservation(db: Db, obs: CaseObservation, actor: Act
          VALUES ($1, $2, $3, $4, 'created', NULL, 'pending_review', NULL, $5)`,
         [caseId, now, actor.name, actor.role, JSON.stringify({ observationId: obs.observationId, source: obs.source.id })],
       );
+      if (await autoRejectIfHeld(tx, caseId, obs.type, obs.verdict?.score, actor, now)) return { caseId, status: 'rejected', result: 'created' };
       return { caseId, status: 'pending_review', result: 'created' };
     }
 
@@ -67,11 +71,14 @@ export async function ingestObservation(db: Db, obs: CaseObservation, actor: Act
                       WHEN $5::text LIKE 'unreadable%' AND plate IS NOT NULL AND plate NOT LIKE 'unreadable%' THEN plate
                       ELSE $5::text END,
          lat = COALESCE(lat, $6), lon = COALESCE(lon, $7), accuracy_m = COALESCE(accuracy_m, $8),
-         status = $9, due_at = CASE WHEN $10 THEN NULL ELSE due_at END, updated_at = $11
+         status = $9, due_at = CASE WHEN $10 THEN NULL ELSE due_at END, updated_at = $11,
+         -- The verdict of the latest sighting that had one (a newer verdict model may have scored it).
+         verdict_score = CASE WHEN $12::double precision IS NULL OR (verdict_score IS NOT NULL AND $3 < last_seen) THEN verdict_score ELSE $12 END,
+         verdict_model_id = CASE WHEN $12::double precision IS NULL OR (verdict_score IS NOT NULL AND $3 < last_seen) THEN verdict_model_id ELSE $13::text END
        WHERE id = $1`,
       [
         current.id, firstSeen, observedAt, obs.score, obs.plate ?? null, obs.location?.lat ?? null, obs.location?.lon ?? null,
-        obs.location?.accuracyM ?? null, status, reopen, now,
+        obs.location?.accuracyM ?? null, status, reopen, now, obs.verdict?.score ?? null, obs.verdict?.modelId ?? null,
       ],
     );
     if (reopen) {

@@ -5,8 +5,9 @@
 import type { CaseStatus } from '../../contracts/case.ts';
 import type { Db, Row } from '../store/db.ts';
 import { CASE_COLUMNS, toCaseRecord, type CaseRecord } from './record.ts';
+import { HELD_SQL } from './verdict-hold.ts';
 
-export type CaseSort = 'newest' | 'oldest' | 'score';
+export type CaseSort = 'newest' | 'oldest' | 'score' | 'verdict';
 
 export interface CaseFilter {
   status?: CaseStatus[];
@@ -25,6 +26,8 @@ export interface CaseFilter {
   zone?: string;
   /** A case number (#123 or 123) or part of a plate. */
   q?: string;
+  /** true: only cases held as likely false alarms (verdict score below their type's hold threshold); false: none of them. */
+  held?: boolean;
 }
 
 export interface ListOptions extends CaseFilter {
@@ -42,10 +45,12 @@ export interface CasePage {
 
 export class BadCursorError extends Error {}
 
-const SORTS: Record<CaseSort, { column: string; dir: 'ASC' | 'DESC' }> = {
-  newest: { column: 'last_seen', dir: 'DESC' },
-  oldest: { column: 'last_seen', dir: 'ASC' },
-  score: { column: 'score', dir: 'DESC' },
+// `sql` is what the list orders by; cases without a verdict score sort after every scored one.
+const SORTS: Record<CaseSort, { column: string; sql: string; dir: 'ASC' | 'DESC'; numeric: boolean }> = {
+  newest: { column: 'last_seen', sql: 'c.last_seen', dir: 'DESC', numeric: false },
+  oldest: { column: 'last_seen', sql: 'c.last_seen', dir: 'ASC', numeric: false },
+  score: { column: 'score', sql: 'c.score', dir: 'DESC', numeric: true },
+  verdict: { column: 'verdict_score', sql: 'COALESCE(c.verdict_score, -1)', dir: 'DESC', numeric: true },
 };
 
 export function filterSql(f: CaseFilter, now: Date, params: unknown[]): string[] {
@@ -69,6 +74,8 @@ export function filterSql(f: CaseFilter, now: Date, params: unknown[]): string[]
   if (f.overdue === false) where.push(`NOT (c.status = 'dispatched' AND c.due_at IS NOT NULL AND c.due_at < ${p(now)})`);
   if (f.unit) where.push(`c.unit = ${p(f.unit)}`);
   if (f.zone) where.push(`c.zone_id = ${p(f.zone)}`);
+  if (f.held === true) where.push(HELD_SQL);
+  if (f.held === false) where.push(`NOT ${HELD_SQL}`);
   if (f.q?.trim()) {
     // "#123" is a case number only; bare digits may be a number or part of a plate.
     const numbered = /^#\d{1,15}$/.test(f.q.trim());
@@ -87,9 +94,9 @@ export async function listCases(db: Db, opts: ListOptions, now: Date): Promise<C
   const where = filterSql(opts, now, params);
   if (opts.cursor) {
     const [value, id] = decodeCursor(opts.cursor);
-    params.push(sort.column === 'score' ? Number(value) : new Date(value), id);
+    params.push(sort.numeric ? Number(value) : new Date(value), id);
     const op = sort.dir === 'DESC' ? '<' : '>';
-    where.push(`(c.${sort.column}, c.id) ${op} ($${params.length - 1}, $${params.length})`);
+    where.push(`(${sort.sql}, c.id) ${op} ($${params.length - 1}, $${params.length})`);
   }
   params.push(limit + 1);
   const thumb = opts.thumbs
@@ -98,7 +105,7 @@ export async function listCases(db: Db, opts: ListOptions, now: Date): Promise<C
   const rows = await db.query(
     `SELECT ${CASE_COLUMNS}${thumb} FROM cases c LEFT JOIN case_types t ON t.type = c.type
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY c.${sort.column} ${sort.dir}, c.id ${sort.dir} LIMIT $${params.length}`,
+     ORDER BY ${sort.sql} ${sort.dir}, c.id ${sort.dir} LIMIT $${params.length}`,
     params,
   );
   const more = rows.length > limit;
@@ -113,7 +120,7 @@ export async function listCases(db: Db, opts: ListOptions, now: Date): Promise<C
 }
 
 function encodeCursor(row: Row, column: string): string {
-  const v = row[column];
+  const v = row[column] ?? -1; // a case without a verdict score sorts as -1 (SORTS.verdict)
   const value = v instanceof Date ? v.toISOString() : String(v);
   return Buffer.from(JSON.stringify([value, row.id])).toString('base64url');
 }
@@ -237,6 +244,12 @@ export async function getCase(db: Db, id: number, now: Date): Promise<CaseDetail
 export async function countByStatus(db: Db): Promise<Record<string, number>> {
   const rows = await db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM cases GROUP BY status');
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** Pending cases waiting in the "likely false alarm" list (below their type's hold threshold). */
+export async function countHeld(db: Db): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases c WHERE c.status = 'pending_review' AND ${HELD_SQL}`);
+  return row?.n ?? 0;
 }
 
 export async function countOverdue(db: Db, now: Date): Promise<number> {

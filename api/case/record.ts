@@ -2,11 +2,14 @@
 // reviewer page, so a field means the same thing everywhere.
 import { ALLOWED_MOVES, type CaseStatus } from '../../contracts/case.ts';
 import type { Row } from '../store/db.ts';
+import { HELD_SQL } from './verdict-hold.ts';
 
 /** Columns every case read selects (c = cases, t = case_types). */
 export const CASE_COLUMNS = `c.id, c.dedupe_key, c.type, t.name_zh, c.standard, c.code, c.status, c.source_kind, c.source_id,
   c.source_name, c.zone_id, c.lat, c.lon, c.accuracy_m, c.first_seen, c.last_seen, c.score, c.label, c.plate,
-  c.observation_count, c.model_id, c.model_sha256, c.unit, c.due_at, c.reject_reason, c.created_at, c.updated_at`;
+  c.observation_count, c.model_id, c.model_sha256, c.unit, c.due_at, c.reject_reason, c.created_at, c.updated_at,
+  c.verdict_score, c.verdict_model_id, ${HELD_SQL} AS held,
+  (SELECT jsonb_object_agg(l.attribute, l.value) FROM case_labels l WHERE l.case_id = c.id) AS attribute_labels`;
 
 export interface CaseRecord {
   id: number;
@@ -34,6 +37,13 @@ export interface CaseRecord {
   createdAt: string;
   updatedAt: string;
   allowedMoves: string[];
+  /**
+   * "Would a reviewer confirm this?" (a verdict classifier's probability of confirmed, from the
+   * latest sighting that had one); held: below its type's hold threshold ("likely false alarm").
+   */
+  verdict: { score: number; modelId: string | null; held: boolean } | null;
+  /** Attribute labels reviewers gave the case's object, e.g. { cover: 'uncovered' }. */
+  labels: Record<string, string>;
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : (v as Date).toISOString());
@@ -66,6 +76,11 @@ export function toCaseRecord(r: Row, now: Date): CaseRecord {
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
     allowedMoves: ALLOWED_MOVES[status] ?? [],
+    verdict:
+      r.verdict_score == null
+        ? null
+        : { score: r.verdict_score as number, modelId: (r.verdict_model_id as string | null) ?? null, held: r.held === true },
+    labels: (r.attribute_labels as Record<string, string> | null) ?? {},
   };
 }
 

@@ -37,6 +37,8 @@ export interface ReviewedCase {
   source: { kind: string; id: string };
   location: { lat: number; lon: number } | null;
   images: ReviewedImage[];
+  /** Attribute labels reviewers gave the case's object (e.g. { cover: 'uncovered' }); {} when none. */
+  labels: Record<string, string>;
 }
 
 export interface ReviewedPage {
@@ -56,11 +58,12 @@ export async function listReviewed(
     untilSql = `AND r.reviewed_at < $${params.length}`;
   }
   const rows = await db.query(
-    `SELECT c.id, c.type, c.status, c.label, c.source_kind, c.source_id, c.lat, c.lon, r.reviewed_at, r.reclassified
+    `SELECT c.id, c.type, c.status, c.label, c.source_kind, c.source_id, c.lat, c.lon, r.reviewed_at, r.reclassified,
+            (SELECT jsonb_object_agg(l.attribute, l.value) FROM case_labels l WHERE l.case_id = c.id) AS attribute_labels
        FROM cases c
        JOIN LATERAL (
          SELECT max(x.at) AS reviewed_at, coalesce(bool_or(x.action = 'reclassify'), false) AS reclassified
-           FROM (SELECT a.at, a.action FROM audit a WHERE a.case_id = c.id AND a.action IN ('confirm', 'reject', 'reclassify')
+           FROM (SELECT a.at, a.action FROM audit a WHERE a.case_id = c.id AND a.action IN ('confirm', 'reject', 'reclassify', 'label')
                  UNION ALL
                  SELECT b.at, 'correct' FROM box_corrections b WHERE b.case_id = c.id) x
        ) r ON true
@@ -123,6 +126,7 @@ export async function listReviewed(
       source: { kind: r.source_kind as string, id: r.source_id as string },
       location: r.lat == null ? null : { lat: r.lat as number, lon: r.lon as number },
       images,
+      labels: (r.attribute_labels as Record<string, string> | null) ?? {},
     };
   });
   const last = page[page.length - 1];

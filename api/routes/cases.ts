@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { caseObservationSchema, type CaseObservation } from '../../contracts/case.ts';
 import { ingestObservation } from '../case/ingest.ts';
 import { checkEvidenceContent } from '../evidence/ingest-check.ts';
-import { countByStatus, countOverdue, getCase, listCases, type CaseSort } from '../case/query.ts';
+import { countByStatus, countHeld, countOverdue, getCase, listCases, type CaseSort } from '../case/query.ts';
 import { withCorrections } from '../case/corrections.ts';
 import { typeLabelsOf } from './corrections.ts';
 import { caseFilterQuery, caseIdParams, errorSchema, ROLES, splitCommaLists, toFilter, type FilterQuery } from './schemas.ts';
@@ -54,13 +54,13 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
       preValidation: async (request) => splitCommaLists(request.query as Record<string, unknown>, ['status', 'type']),
       schema: {
         tags: ['cases'],
-        summary: 'List cases with filters, newest, oldest or highest score first, paged by cursor',
+        summary: 'List cases with filters, newest, oldest, highest score or highest verdict score first, paged by cursor',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             ...caseFilterQuery,
-            sort: { type: 'string', enum: ['newest', 'oldest', 'score'], default: 'newest' },
+            sort: { type: 'string', enum: ['newest', 'oldest', 'score', 'verdict'], default: 'newest', description: 'verdict: highest verdict score first, unscored cases last' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
             cursor: { type: 'string', maxLength: 200 },
             thumbs: { type: 'boolean', description: 'add a signed link to the latest crop of each case' },
@@ -83,8 +83,8 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/v1/cases/counts',
-    { config: { roles: ROLES.readCases }, schema: { tags: ['cases'], summary: 'Number of cases per status, and overdue ones' } },
-    async () => ({ byStatus: await countByStatus(app.db), overdue: await countOverdue(app.db, app.clock()) }),
+    { config: { roles: ROLES.readCases }, schema: { tags: ['cases'], summary: "Number of cases per status, overdue ones, and pending ones held as likely false alarms (heldPending, part of pending_review)" } },
+    async () => ({ byStatus: await countByStatus(app.db), overdue: await countOverdue(app.db, app.clock()), heldPending: await countHeld(app.db) }),
   );
 
   app.get<{ Params: { id: number } }>(

@@ -66,6 +66,10 @@ export const caseFilterQuery = {
   unit: { type: 'string', maxLength: 200, description: 'dispatched to this unit' },
   zone: { type: 'string', maxLength: 200, description: 'zone id' },
   q: { type: 'string', maxLength: 64, description: 'case number (123 or #123) or part of a plate' },
+  held: {
+    type: 'boolean',
+    description: "true: only the 'likely false alarm' list (verdict score below the type's hold threshold); false: leave those out",
+  },
 } as const;
 
 export const moveResultSchema = {
@@ -99,6 +103,7 @@ export interface FilterQuery {
   unit?: string;
   zone?: string;
   q?: string;
+  held?: boolean;
 }
 
 export function toFilter(q: FilterQuery) {
@@ -114,6 +119,7 @@ export function toFilter(q: FilterQuery) {
     unit: q.unit,
     zone: q.zone,
     q: q.q,
+    held: q.held,
   };
 }
 

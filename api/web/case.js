@@ -4,6 +4,7 @@
 // one's own confirm or reject, and an admin sending a rejected case back to review.
 import { ACTION_NAMES, api, ApiError, el, formatTime, loginPanel, place, setKey, statusLabel, statusPill, takeKeyFromUrl, toast } from './common.js';
 import { plateText } from './labels-zh.js';
+import { verdictFact } from './review-verdict.js';
 
 const MOVE_LABELS = {
   confirm: '确认立案 Confirm',
@@ -194,6 +195,8 @@ function render(d) {
     ['处置期限 Due', d.dueAt ? `${formatTime(d.dueAt)}${d.overdue ? ' · 已超时 OVERDUE' : ''}` : d.handlingLimitMinutes ? `派遣后 ${d.handlingLimitMinutes} 分钟` : '—'],
     ['驳回原因 Rejected because', d.rejectReason || '—'],
     ['模型 Model', d.model.id ? `${d.model.id} ${d.model.sha256 || ''}` : '—'],
+    ['审核预测 Verdict', verdictFact(d.verdict, null, d.type)],
+    ['属性标注 Labels', Object.entries(d.labels ?? {}).map(([k, v]) => `${k}: ${v}`).join('；') || '—'],
   ];
   page.replaceChildren(
     el(

@@ -101,6 +101,7 @@ export const ACTION_NAMES = {
   verify: '核查 verified',
   close: '结案 closed',
   reopen: '重开 reopened',
+  label: '属性标注 labelled',
 };
 
 const pad = (n) => String(n).padStart(2, '0');

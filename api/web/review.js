@@ -9,6 +9,7 @@ import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
 import { ago, api, ApiError, duration, el, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 import { plateText } from './labels-zh.js';
+import { holdSummary, labelBar, labelForKey, verdictBadge, verdictFact } from './review-verdict.js';
 
 const REJECT_REASONS = [
   ['误报：不是违规', 'False positive: not a violation'],
@@ -33,6 +34,15 @@ const state = {
   labels: { violation: ['garbage', 'stall', 'cart', 'structure', 'muck_truck', 'car', 'truck', 'person'], model: [] },
   /** The last decision sent from this page: { case, index, action, at } while it can be undone. */
   lastDecision: null,
+  /** true: the "likely false alarm" list (cases below their type's hold threshold) instead of the queue. */
+  held: false,
+  /** GET /v1/verdict-hold: thresholds and what each did on reviewed cases. */
+  hold: null,
+  /** GET /v1/attribute-labels: what reviewers can label with single keys. */
+  vocabulary: {},
+  heldCount: 0,
+  /** The case detail on screen (labelling keys act on it). */
+  shown: null,
 };
 
 /** As the API allows (api/case/undo.ts): a decision older than this can no longer be undone. */
@@ -54,6 +64,9 @@ async function start() {
   api('/v1/corrections/labels')
     .then((l) => (state.labels = l))
     .catch(() => (state.labels = DEFAULT_LABELS));
+  api('/v1/attribute-labels')
+    .then((v) => (state.vocabulary = v))
+    .catch(() => (state.vocabulary = {}));
   for (const [slug, name] of Object.entries(TYPE_NAMES)) $('type-filter').append(el('option', { value: slug }, `${name} ${slug}`));
   await reload();
 }
@@ -69,13 +82,24 @@ async function reload() {
   state.cursor = null;
   state.exhausted = false;
   state.details.clear();
-  await Promise.all([loadMore(), refreshCounts()]);
+  await Promise.all([loadMore(), refreshCounts(), refreshHold()]);
   show();
+}
+
+async function refreshHold() {
+  state.hold = await api('/v1/verdict-hold').catch(() => null);
+}
+
+/** H: between the review queue and the "likely false alarm" list. */
+function toggleHeld(held = !state.held) {
+  if (blockedByUnsavedBoxes()) return;
+  state.held = held;
+  reload();
 }
 
 async function loadMore() {
   if (state.exhausted) return;
-  const q = new URLSearchParams({ status: 'pending_review', sort: state.sort, limit: '30', thumbs: 'true' });
+  const q = new URLSearchParams({ status: 'pending_review', sort: state.sort, limit: '30', thumbs: 'true', held: String(state.held) });
   if (state.type) q.set('type', state.type);
   if (state.cursor) q.set('cursor', state.cursor);
   const page = await api(`/v1/cases?${q}`);
@@ -95,6 +119,7 @@ async function refreshCounts() {
     el('a', { class: 'count', href: 'board.html#tab=dispatched', title: '在派遣看板打开 Open on the dispatch board' }, '已派遣 ', el('b', {}, b.dispatched || 0)),
   ];
   if (b.reopened) chips.push(el('a', { class: 'count reopened', href: 'board.html#tab=reopened', title: '在派遣看板打开 Open on the dispatch board' }, '已重开 ', el('b', {}, b.reopened)));
+  state.heldCount = counts.heldPending || 0;
   if (counts.overdue) chips.push(el('a', { class: 'count overdue', href: 'board.html#tab=overdue', title: '在派遣看板打开 Open on the dispatch board' }, '超时 ', el('b', {}, counts.overdue)));
   $('counts').replaceChildren(...chips);
 }
@@ -128,12 +153,20 @@ function renderQueue() {
         'div',
         { class: 'meta' },
         el('div', { class: 'type' }, c.typeName || c.type, el('span', { class: 'score' }, c.score.toFixed(2))),
+        verdictBadge(c.verdict),
         el('div', { class: 'where' }, c.source.name || c.source.id),
         el('div', { class: 'when' }, ago(c.lastSeen), c.plate && !c.plate.startsWith('unreadable') ? el('span', { class: 'plate' }, c.plate) : null),
       ),
     ),
   );
-  const head = el('div', { class: 'queue-head' }, `队列 Queue · ${state.queue.length}${state.exhausted ? '' : '+'}`);
+  const n = `${state.queue.length}${state.exhausted ? '' : '+'}`;
+  const tabs = el(
+    'div',
+    { class: 'queue-tabs' },
+    el('button', { type: 'button', id: 'tab-queue', class: `qtab${state.held ? '' : ' current'}`, onclick: () => toggleHeld(false) }, '待审核 Queue', state.held ? null : ` · ${n}`),
+    el('button', { type: 'button', id: 'tab-held', class: `qtab${state.held ? ' current' : ''}`, onclick: () => toggleHeld(true), title: '疑似误报 Likely false alarms (H)' }, '疑似误报 Likely false alarms', ` · ${state.held ? n : state.heldCount} `, el('kbd', {}, 'H')),
+  );
+  const head = el('div', { class: 'queue-head' }, tabs, state.held ? holdSummary(state.hold) : null);
   $('queue').replaceChildren(head, ...items);
   $('queue').querySelector('.current')?.scrollIntoView({ block: 'nearest' });
 }
@@ -144,7 +177,9 @@ async function show() {
   if (!c) {
     $('case').replaceChildren(
       undoBar() ?? '',
-      el('div', { class: 'empty' }, el('h2', {}, '队列已清空 ✓'), el('p', {}, 'No cases waiting for review. 按 R 刷新 · press R to refresh.')),
+      state.held
+        ? el('div', { class: 'empty' }, el('h2', {}, '没有疑似误报 ✓'), el('p', {}, 'No cases below a hold threshold. 按 H 回到队列 · press H for the queue.'))
+        : el('div', { class: 'empty' }, el('h2', {}, '队列已清空 ✓'), el('p', {}, 'No cases waiting for review. 按 R 刷新 · press R to refresh.')),
     );
     return;
   }
@@ -177,6 +212,7 @@ function evidenceOrder(d) {
 const KIND_NAMES = { frame: '确认帧 Confirming frame', crop: '目标特写 Close-up', start_frame: '起始帧 First frame', clip: '视频 Clip', clean_frame: '原始帧 Original frame', comparison: '首次与确认 First seen / confirmed' };
 
 function renderCase(d) {
+  state.shown = d;
   const images = evidenceOrder(d);
   const main = images[state.image] ?? images[0];
   const facts = [
@@ -187,6 +223,7 @@ function renderCase(d) {
     ['车牌 Plate', plateText(d.plate)],
     ['观测次数 Sightings', d.observationCount],
     ['置信度 Score', d.score.toFixed(2)],
+    ['审核预测 Verdict', verdictFact(d.verdict, state.hold, d.type)],
     ['标准编码 Code', `${d.standard} ${d.code}`],
     ['模型 Model', d.model.id ? `${d.model.id}${d.model.sha256 ? ` (${d.model.sha256.slice(0, 12)})` : ''}` : '—'],
   ];
@@ -225,6 +262,7 @@ function renderCase(d) {
         ),
       ),
     ),
+    labelBar(state.vocabulary, d, (attribute, value) => labelCurrent(attribute, value)),
     el(
       'div',
       { class: 'decide' },
@@ -373,6 +411,33 @@ async function undoLast() {
   show();
 }
 
+/** A labelling key (V/O/E: a truck's cover) on the shown case; false when the key labels nothing here. */
+function labelByKey(k) {
+  const d = state.shown;
+  const hit = d && d.id === current()?.id ? labelForKey(state.vocabulary, d, k) : undefined;
+  if (!hit) return false;
+  labelCurrent(hit.attribute, hit.value);
+  return true;
+}
+
+/** Labels the shown case's object (V/O/E for a truck's cover); the bar shows the label once saved. */
+async function labelCurrent(attribute, value) {
+  const c = current();
+  if (!c) return;
+  try {
+    await api(`/v1/cases/${c.id}/labels/${attribute}`, { method: 'PUT', body: { value } });
+    const d = await detail(c.id);
+    d.labels = { ...d.labels, [attribute]: value };
+    if (current()?.id === c.id) {
+      const bar = labelBar(state.vocabulary, d, (a, v) => labelCurrent(a, v));
+      if (bar && $('label-bar')) $('label-bar').replaceWith(bar);
+    }
+    toast(`#${c.id} ${attribute}: ${value}`, 'ok');
+  } catch (err) {
+    toast(`#${c.id} 标注失败 label not saved: ${err.message}`, 'error');
+  }
+}
+
 function confirmCurrent() {
   decide('confirm', {}, '已确认立案 Confirmed');
 }
@@ -476,9 +541,10 @@ function onKey(e) {
   else if (k === 't' && current()) location.href = `case.html#id=${current().id}`;
   else if (k === 'r' && !blockedByUnsavedBoxes()) reload();
   else if (k === 'u' && state.lastDecision) undoLast();
+  else if (k === 'h') toggleHeld();
   else if (e.key === '?') $('help-dialog').showModal();
   else if (['1', '2', '3', '4'].includes(k) && d) d.then((x) => pickImage(x, Number(k) - 1));
-  else return;
+  else if (!labelByKey(k)) return;
   e.preventDefault();
 }
 

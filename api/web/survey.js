@@ -10,6 +10,7 @@ import { BoxEditor } from './box-editor.js';
 import { askLabel as askLabelFrom } from './label-dialog.js';
 import { api, el, formatTime, refusedKey, showSignIn, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 import { detectorSummary, droppedText } from './labels-zh.js';
+import { changesSection } from './survey-changes.js';
 
 const IMAGE_STATUS = { queued: '排队中 queued', done: '已分析 analysed', failed: '失败 failed' };
 const DEFAULT_LABELS = { violation: ['garbage', 'stall', 'cart', 'structure', 'muck_truck', 'car', 'truck', 'person'], model: [] };
@@ -205,6 +206,10 @@ async function showSurvey(id, hash) {
       : el('div', { class: 'empty' }, '这次航拍还没有图像 This survey has no images yet'),
   );
   $('page').querySelector('tr.current')?.scrollIntoView({ block: 'nearest' });
+  // Comparison against the survey before: shown when it has loaded, the image list does not wait for it.
+  changesSection(id)
+    .then((section) => section && location.hash === hash && $('page').querySelector('h2.page-title')?.after(section))
+    .catch((err) => location.hash === hash && $('page').prepend(el('div', { class: 'empty' }, `变化未加载 Changes not loaded: ${err.message}`)));
 }
 
 // ---------------------------------------------------------------------------------------------

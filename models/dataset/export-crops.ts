@@ -2,7 +2,9 @@
 // (`npm run train -- classifier`): crops/<type>/confirmed/ and crops/<type>/rejected/, one crop per
 // detection box of a reviewed case's image, with 10% context on each side as the classify stage
 // cuts it. Files are named `<source>__c<case>-<n>.jpg` (source: the camera, or the place for drone
-// cases) so the trainer keeps one camera's crops on one side of its held-out split.
+// cases) so the trainer keeps one camera's crops on one side of its held-out split. Attribute labels
+// reviewers gave on the review page go to crops/<attribute>/<value>/ (crops/cover/uncovered/), the
+// tree a classifier of that attribute is trained on, whatever the case's verdict.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +14,8 @@ import { cropRegion } from '../../pipeline/detect/crop.ts';
 /** Context around each box, as the classifiers trained on these crops are declared (cropMargin). */
 export const CROP_MARGIN = 0.1;
 
+const FOLDER_NAME = /^[a-z][a-zA-Z0-9_]{0,63}$/;
+
 /** A split key as a file-name part: no path separators, and no "__" (the source separator). */
 export function sourcePart(splitKey: string): string {
   return splitKey.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/-+/g, '-');
@@ -19,9 +23,18 @@ export function sourcePart(splitKey: string): string {
 
 /** Writes the crops of one reviewed image; returns how many. Reviewer-drawn boxes are not the case's detection and are left out. */
 export async function writeVerdictCrops(dir: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number): Promise<number> {
+  let n = await writeCrops(path.join(dir, c.type, c.decision === 'positive' ? 'confirmed' : 'rejected'), c, splitKey, img, body, width, height);
+  for (const [attribute, value] of Object.entries(c.labels ?? {}).sort()) {
+    // Names come from the API's vocabulary; anything else must not become a path.
+    if (!FOLDER_NAME.test(attribute) || !FOLDER_NAME.test(value)) throw new Error(`case ${c.caseId}: attribute label ${JSON.stringify(attribute)}=${JSON.stringify(value)} is not a folder name`);
+    n += await writeCrops(path.join(dir, attribute, value), c, splitKey, img, body, width, height);
+  }
+  return n;
+}
+
+async function writeCrops(folder: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number): Promise<number> {
   if (img.kind === 'crop') return 0;
   const boxes = img.boxes.filter((b) => b.origin === 'model');
-  const folder = path.join(dir, c.type, c.decision === 'positive' ? 'confirmed' : 'rejected');
   let n = 0;
   for (const [k, b] of boxes.entries()) {
     const region = cropRegion(b.box, width, height, CROP_MARGIN);

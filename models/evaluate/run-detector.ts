@@ -21,7 +21,7 @@ export interface RunOptions {
    * image decoded to RGB as survey-image.ts does, every tile at the model's input size with this
    * overlap, plus one whole-image pass, merged.
    */
-  tiles?: { overlap: number };
+  tiles?: { overlap: number; /** Resampling before tiling, as a survey photo's GSD gives it (survey-scale.ts). */ scale?: number };
 }
 
 export async function runDetector(
@@ -37,7 +37,7 @@ export async function runDetector(
     try {
       const bytes = await readFile(item.image);
       const started = performance.now();
-      const { detections } = options.tiles ? await detectTiledImage(detector, bytes, item.image, options.tiles.overlap) : await detector.detectImage(bytes, item.image);
+      const { detections } = options.tiles ? await detectTiledImage(detector, bytes, item.image, options.tiles.overlap, options.tiles.scale ?? 1) : await detector.detectImage(bytes, item.image);
       totalMs += performance.now() - started;
       results.push({ image: item.image, groundTruth: item.boxes, detections });
     } catch (error) {
@@ -48,10 +48,10 @@ export async function runDetector(
   return { modelId: detector.model.id, results, msPerImage: results.length ? totalMs / results.length : Number.NaN, failures };
 }
 
-async function detectTiledImage(detector: Detector, bytes: Buffer, image: string, overlap: number): Promise<{ detections: DetectedBox[] }> {
+async function detectTiledImage(detector: Detector, bytes: Buffer, image: string, overlap: number, scale: number): Promise<{ detections: DetectedBox[] }> {
   // The survey's decode: EXIF orientation applied, alpha dropped, sRGB, 8-bit RGB.
   const { data, info } = await sharp(bytes).autoOrient().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`${image}: decoded to ${info.channels} channels, expected RGB`);
   const frame = { sourceId: 'eval', capturedAt: new Date(0), width: info.width, height: info.height, pixels: data };
-  return detectTiled(detector, frame, { overlap });
+  return detectTiled(detector, frame, { overlap, scale });
 }

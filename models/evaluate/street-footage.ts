@@ -36,6 +36,12 @@ export interface FootagePlan {
   background: FootageSprite | { image: string; median?: boolean };
   sprites: Record<string, FootageSprite & { median?: boolean }>;
   actors: FootageActor[];
+  /**
+   * Light over the whole picture: [seconds, brightness, contrast] points (ffmpeg eq: brightness
+   * -1..1, 0 unchanged; contrast 0..3, 1 unchanged), linear between them, held at the ends. Dusk,
+   * clouds, a lamp coming on: the scene changes, nothing is left in it.
+   */
+  lighting?: Array<[number, number, number]>;
 }
 
 export class FootagePlanError extends Error {
@@ -103,7 +109,23 @@ export function checkPlan(raw: unknown, file: string): FootagePlan {
     points.forEach((pt, k) => k > 0 && pt[0] <= points[k - 1]![0] && fail(`${f}.path[${k}][0]`, 'times must increase'));
     return { sprite: o.sprite as string, size: [w!, h!], ...(o.flip === true ? { flip: true } : {}), path: points };
   });
-  return { width, height, fps, seconds, background, sprites, actors };
+  const lighting = p.lighting === undefined ? undefined : checkLighting(p.lighting, seconds, fail, num);
+  return { width, height, fps, seconds, background, sprites, actors, ...(lighting ? { lighting } : {}) };
+}
+
+function checkLighting(
+  raw: unknown,
+  seconds: number,
+  fail: (field: string, problem: string) => never,
+  num: (v: unknown, field: string, min: number, max: number) => number,
+): Array<[number, number, number]> {
+  if (!Array.isArray(raw) || raw.length === 0) fail('lighting', 'must be a non-empty list of [seconds, brightness, contrast]');
+  const points = (raw as unknown[]).map((pt, k): [number, number, number] => {
+    if (!Array.isArray(pt) || pt.length !== 3) return fail(`lighting[${k}]`, 'must be [seconds, brightness, contrast]');
+    return [num(pt[0], `lighting[${k}][0]`, 0, seconds), num(pt[1], `lighting[${k}][1]`, -1, 1), num(pt[2], `lighting[${k}][2]`, 0, 3)];
+  });
+  points.forEach((pt, k) => k > 0 && pt[0] <= points[k - 1]![0] && fail(`lighting[${k}][0]`, 'times must increase'));
+  return points;
 }
 
 /** Renders the plan into an H.264 file at `out`; `work` holds intermediate pictures. */
@@ -138,7 +160,10 @@ export async function renderFootage(plan: FootagePlan, out: string, work: string
     filters.push(`[base${i}][a${i}]overlay=x='${x}':y='${y}':eval=frame:enable='between(t,${t0},${t1})'[base${i + 1}]`);
   });
   const last = `[base${plan.actors.length}]`;
-  filters.push(`${last}format=yuv420p[out]`);
+  const light = plan.lighting
+    ? `,eq=brightness='${piecewise(plan.lighting.map(([t, b]) => [t, b]))}':contrast='${piecewise(plan.lighting.map(([t, , c]) => [t, c]))}':eval=frame`
+    : '';
+  filters.push(`${last}format=yuv420p${light}[out]`);
   await ffmpeg([
     ...inputs,
     '-filter_complex', filters.join(';'),

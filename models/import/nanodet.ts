@@ -39,8 +39,12 @@ export function nanodetOutputNames(
   return Object.fromEntries(named.map((x) => [x.ref, x.name]));
 }
 
-/** Converts the NanoDet TF.js model with input `input` [1,3,H,W] and the stride-named outputs. */
-export async function convertNanodet(modelJsonPath: string, head?: NanodetHeadShape): Promise<ConvertedModel> {
+/**
+ * Converts the NanoDet TF.js model with input `input` [batch,3,H,W] and the stride-named outputs
+ * [batch,N,C]. `batch: 'dynamic'` (what set-up uses) lets one session.run take several survey tiles
+ * or camera frames; 1 keeps the export's fixed batch of one.
+ */
+export async function convertNanodet(modelJsonPath: string, head?: NanodetHeadShape, batch: 'dynamic' | 1 = 'dynamic'): Promise<ConvertedModel> {
   const model = await loadTfjsGraphModel(modelJsonPath);
   const input = model.inputs[0];
   if (model.inputs.length !== 1 || !input || input.shape.length !== 4 || input.shape[1] !== 3) {
@@ -50,5 +54,11 @@ export async function convertNanodet(modelJsonPath: string, head?: NanodetHeadSh
     inputNames: { [input.ref]: NANODET_INPUT_NAME },
     outputNames: nanodetOutputNames(model.outputs, input.shape[2]!, head),
   };
+  if (batch === 'dynamic') {
+    // The graph's reshapes and resizes keep the batch axis (tfjs-ops-to-onnx.ts), so only the
+    // declared shapes change.
+    model.inputs = [{ ...input, shape: [-1, ...input.shape.slice(1)] }];
+    model.outputs = model.outputs.map((o) => ({ ...o, shape: [-1, ...o.shape.slice(1)] }));
+  }
   return convertTfjsGraph(model, path.basename(modelJsonPath, '.json'), options);
 }

@@ -234,6 +234,7 @@ const reshape: OpConverter = (ctx) => {
     return ctx.b.node('Reshape', [x, s64], [{ name: ctx.outName(0), dtype: x.dtype, shape }], [{ name: 'allowzero', i: 1 }]);
   }
   const target = constNumbers(shapeConst);
+  if (x.shape[0]! < 0 && target[0] === 1) return reshapeKeepingBatch(ctx, x, target);
   let shape = target;
   if (x.shape.every((d) => d >= 0) && target.filter((d) => d === -1).length === 1) {
     const known = target.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
@@ -244,6 +245,22 @@ const reshape: OpConverter = (ctx) => {
   const s = ctx.b.int64(`${ctx.outName(0)}/shape`, shape);
   return ctx.b.node('Reshape', [x, s], [{ name: ctx.outName(0), dtype: x.dtype, shape }], attrs);
 };
+
+/**
+ * A graph exported for one image (TF target [1, ...]) converted with a dynamic batch: ONNX's 0 copies
+ * the input's batch size, so the same constant serves any batch.
+ */
+function reshapeKeepingBatch(ctx: ConvertContext, x: OnnxValue, target: number[]): OnnxValue[] {
+  const rest = target.slice(1);
+  if (rest.includes(0)) throw new Error(`reshape to [${target}] has a zero-sized dimension, which a dynamic batch cannot copy`);
+  const per = x.shape.slice(1);
+  if (rest.filter((d) => d === -1).length === 1 && per.every((d) => d >= 0)) {
+    const known = rest.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    rest.splice(rest.indexOf(-1), 1, shapeSize(per) / known);
+  }
+  const s = ctx.b.int64(`${ctx.outName(0)}/shape`, [0, ...rest]);
+  return ctx.b.node('Reshape', [x, s], [{ name: ctx.outName(0), dtype: x.dtype, shape: [-1, ...rest] }]);
+}
 
 function pad(mode: 'Pad' | 'PadV2' | 'MirrorPad'): OpConverter {
   return (ctx) => {
@@ -426,6 +443,12 @@ function resize(kind: 'bilinear' | 'nearest'): OpConverter {
       attrs.push({ name: 'mode', s: 'nearest' }, { name: 'coordinate_transformation_mode', s: ctm! }, { name: 'nearest_mode', s: nearest! });
     }
     const xn = b.transpose(x, [0, 3, 1, 2], `${ctx.outName(0)}/nchw_in`);
+    if (xn.shape[0]! < 0 && xn.shape[1]! >= 0 && xn.shape[2]! > 0 && xn.shape[3]! > 0) {
+      // A dynamic batch has no constant `sizes`; scales out/in give the same sizes and sampling.
+      const scales = b.constant(`${ctx.outName(0)}/scales`, makeConst('float32', [4], [1, 1, h! / xn.shape[2]!, w! / xn.shape[3]!]));
+      const [y] = b.node('Resize', [xn, null, scales], [{ name: `${ctx.outName(0)}/nchw`, dtype: x.dtype, shape: [-1, xn.shape[1]!, h!, w!] }], attrs);
+      return [b.transpose(y!, [0, 2, 3, 1], ctx.outName(0))];
+    }
     if (xn.shape[0]! < 0 || xn.shape[1]! < 0) throw new Error('resize needs static batch and channel sizes');
     const sizes = b.int64(`${ctx.outName(0)}/sizes`, [xn.shape[0]!, xn.shape[1]!, h!, w!]);
     const [y] = b.node('Resize', [xn, null, null, sizes], [{ name: `${ctx.outName(0)}/nchw`, dtype: x.dtype, shape: [xn.shape[0]!, xn.shape[1]!, h!, w!] }], attrs);

@@ -15,6 +15,7 @@ import type { TrackerOptions } from '../track/tracker.ts';
 import type { TrackedObject } from '../track/tracked-object.ts';
 import type { CameraMetrics } from './camera-metrics.ts';
 import type { FrameDetector } from './detector-queue.ts';
+import { modelFrameSize } from './model-frame-size.ts';
 import { createFrameAnalysis } from './frame-analysis.ts';
 import type { ViolationSink, WarningSink } from './violation-sink.ts';
 
@@ -81,6 +82,7 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
     url: config.url,
     ...(analysis.fps !== undefined ? { fps: analysis.fps } : {}),
     ...(analysis.width !== undefined ? { width: analysis.width } : {}),
+    ...(analysis.frameSize === 'model' ? { frameSize: modelFrameSize(options.detector, config.id) } : {}),
     ...(analysis.keyframesOnly !== undefined ? { keyframesOnly: analysis.keyframesOnly } : {}),
     ...(analysis.stallSeconds !== undefined ? { stallSeconds: analysis.stallSeconds } : {}),
     ...(analysis.rtspTransport !== undefined ? { rtspTransport: analysis.rtspTransport } : {}),

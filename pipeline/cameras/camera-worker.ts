@@ -124,6 +124,13 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
     signal?.addEventListener('abort', () => controller.abort(), { once: true });
     const entry: { watch?: CameraWatch; waiting?: CameraHealth; controller: AbortController; handBack: boolean } = { controller, handBack: false };
     watches.set(jobId, entry);
+    // A job fetched while close() runs (BullMQ's fetch in flight hands it over after close() has
+    // aborted the cameras it knew, often a camera just handed back) would be watched with nobody left
+    // to stop it, and worker.close() would wait for it for ever: hand it straight back.
+    if (closing) {
+      entry.handBack = true;
+      controller.abort();
+    }
 
     const key = stopKey(config.id);
     const stopCheck = setInterval(() => {

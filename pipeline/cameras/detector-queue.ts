@@ -5,7 +5,8 @@ import type { Detection, Frame } from '../../contracts/types.ts';
 
 /** What the camera pipeline needs of a detector: one model (detector.ts), or the model registry's whole set (registryDetector). */
 export interface FrameDetector {
-  readonly model: { id: string };
+  /** `input`: the model's input size and resize, for cameras fed frames at that size (analysis.frameSize). */
+  readonly model: { id: string; input?: { width: number; height: number; resize: string } };
   detectFrame(frame: Frame): Promise<{ width: number; height: number; detections: Detection[] }>;
 }
 

@@ -1,11 +1,13 @@
-// The analysis of one camera frame: detector → identity → tracker → rules → warnings and
-// violations to their sinks. One place for it, so a watched stream (camera-watch.ts, behind its
+// The analysis of one camera frame: detector → identity → tracker → rules and left-behind watch →
+// warnings and violations to their sinks. One place for it, so a watched stream (camera-watch.ts, behind its
 // motion gate) and a patrol (pipeline/patrol/, one frame per pass) judge a frame the same way; the
 // frame's own capture time drives the dwell, so it counts across patrol passes as across a stream.
 // The tracker and rule state live as long as the analysis, that is as long as the camera is held.
 import type { CameraConfig } from '../../contracts/camera.ts';
 import type { Detection, Frame, Violation } from '../../contracts/types.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { leftBehindStage } from '../background/left-behind-stage.ts';
+import type { ClassifierSource } from '../background/zone-state.ts';
 import { withAppearance, type CropEmbedder } from '../embed/sightings.ts';
 import { evaluateCameraRules, ruleSettingLabels, type CameraRuleSettings, type CameraRulesState } from '../rules/camera-rules.ts';
 import { ILLEGAL_PARKING_DEFAULTS } from '../rules/illegal-parking.ts';
@@ -41,6 +43,8 @@ export interface FrameAnalysisOptions {
    * applies at once. Absent: the rules' defaults.
    */
   ruleSettings?: CameraRuleSettings | (() => CameraRuleSettings);
+  /** Zone-state classifiers of watch zones by manifest id (default: the manifest's, shared by the process). */
+  zoneClassifiers?: ClassifierSource;
   /** Told every rule event (metrics). */
   onEvent?: (event: RuleEvent) => void;
   /** Told when a violation could not be delivered after every retry (metrics). */
@@ -67,6 +71,7 @@ export function createFrameAnalysis(o: FrameAnalysisOptions): (frame: Frame) => 
   const firstFrames = createFirstSeenFrames();
   const baseLabels = labelsOfInterest(config);
   const locate = sightingLocator(config, log);
+  const leftBehind = leftBehindStage(config, log, o.zoneClassifiers);
   let ruleState: CameraRulesState = {};
   const settingsNow = (): CameraRuleSettings => (typeof o.ruleSettings === 'function' ? o.ruleSettings() : (o.ruleSettings ?? {}));
 
@@ -95,12 +100,13 @@ export function createFrameAnalysis(o: FrameAnalysisOptions): (frame: Frame) => 
     }
   };
 
-  const report = async (event: RuleEvent, tracks: readonly TrackedObject[], frame: Frame) => {
+  // `before`: a left-behind thing's first evidence is the frame before it appeared, not a track's.
+  const report = async (event: RuleEvent, tracks: readonly TrackedObject[], frame: Frame, before?: Frame) => {
     const violation = violationOf(event, {
       cameraId: config.id,
       track: tracks.find((t) => t.id === event.trackId),
       frame,
-      firstFrame: firstFrames.get(event.trackId),
+      firstFrame: before ?? firstFrames.get(event.trackId),
       detectorId: detector.model.id,
       place: locate(event.box, frame),
       zone: config.zones.find((z) => z.id === event.zoneId),
@@ -124,7 +130,12 @@ export function createFrameAnalysis(o: FrameAnalysisOptions): (frame: Frame) => 
       if (event.kind === 'warning') await announce(event);
       else await report(event, tracks, frame);
     }
-    return { detections, tracks, events: evaluated.events };
+    const leftOver = await leftBehind(frame, tracks);
+    for (const { event, before } of leftOver) {
+      o.onEvent?.(event);
+      await report(event, tracks, frame, before);
+    }
+    return { detections, tracks, events: [...evaluated.events, ...leftOver.map((f) => f.event)] };
   };
 }
 

@@ -9,7 +9,15 @@ import type { FrameDetector } from './detector-queue.ts';
 export function registryDetector(registry: ModelRegistry, inference?: Histogram<'model'>): FrameDetector {
   return {
     get model() {
-      return { id: registry.current().detectors.detectors.map((d) => d.model.id).join('+') || 'no detector' };
+      const detectors = registry.current().detectors.detectors;
+      // Frames at the model's size (analysis.frameSize "model") suit every detector only when they all take one size.
+      const inputs = detectors.map((d) => d.model.input);
+      const first = inputs[0];
+      const shared = first && inputs.every((i) => i.width === first.width && i.height === first.height && i.resize === first.resize);
+      return {
+        id: detectors.map((d) => d.model.id).join('+') || 'no detector',
+        ...(shared ? { input: { width: first.width, height: first.height, resize: first.resize } } : {}),
+      };
     },
     detectFrame: (frame) =>
       registry.use(async (models) => {

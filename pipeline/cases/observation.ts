@@ -56,7 +56,17 @@ export function toObservation(
     ...(v.label ? { label: v.label } : {}),
     ...(typeof plate === 'string' && plate ? { plate } : {}),
     ...(v.attributes ? { attributes: v.attributes } : {}),
+    ...verdictOf(v),
     model: { id: v.modelId ?? 'unknown', ...(modelSha256 ? { sha256: modelSha256 } : {}) },
     evidence,
   };
+}
+
+/** The verdict stage's attributes (verdict.ts) as the contract's verdict field. */
+function verdictOf(v: Violation): Pick<CaseObservation, 'verdict'> {
+  const score = v.attributes?.verdictScore;
+  const modelId = v.attributes?.verdictModelId;
+  const sha = v.attributes?.verdictModelSha256;
+  if (typeof score !== 'number' || !Number.isFinite(score) || typeof modelId !== 'string' || !modelId) return {};
+  return { verdict: { score: Math.min(1, Math.max(0, score)), modelId, ...(typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha) ? { modelSha256: sha } : {}) } };
 }

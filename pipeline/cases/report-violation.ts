@@ -12,6 +12,8 @@ import { captureEvidence } from '../evidence/capture.ts';
 import { plateAttributes, type PlateReader } from '../plates/plate-reader.ts';
 import { readPlateOnSharpest } from '../plates/read-sharpest.ts';
 import { sourceKindOf, toObservation } from './observation.ts';
+import { withVerdict } from './verdict.ts';
+import type { Classifier } from '../classify/classifier.ts';
 
 /** How the camera (and drone) workers hand violations on. */
 export type ViolationSink = (v: Violation) => Promise<void>;
@@ -39,6 +41,11 @@ export interface ReportViolationDeps {
    * the reason (also "no plate reader" when it returns undefined). Absent: plates are not read.
    */
   plateReader?: () => PlateReader | undefined;
+  /**
+   * The loaded classifiers (asked per sighting: the registry may have swapped them); the verdict
+   * classifier of the sighting's type, if any, scores it (verdict.ts). Absent: no verdict scores.
+   */
+  classifiers?: () => readonly Classifier[];
   logger?: Logger;
 }
 
@@ -52,7 +59,7 @@ export const TYPE_NAMES_ZH: Record<Violation['type'], string> = {
 };
 
 export async function reportViolation(sighting: Violation, deps: ReportViolationDeps): Promise<CaseObservation> {
-  const v = await withPlate(sighting, deps);
+  const v = await withVerdict(await withPlate(sighting, deps), deps.classifiers?.() ?? []);
   const info = (await deps.source?.(v.sourceId)) ?? {};
   const evidence = await captureEvidence(v, deps.objects, {
     sourceName: info.name ?? v.sourceId,

@@ -16,6 +16,8 @@ export interface CaseReporterOptions {
   modelSha256?: ReportViolationDeps['modelSha256'];
   /** Reads plates on camera parking sightings (e.g. () => registry.current().plateReader). */
   plateReader?: ReportViolationDeps['plateReader'];
+  /** The loaded classifiers, whose verdict classifiers score sightings (e.g. () => registry.current().classifiers). */
+  classifiers?: ReportViolationDeps['classifiers'];
   dedupe?: Partial<DedupeSettings>;
   prefix?: string;
   logger?: Logger;
@@ -40,6 +42,7 @@ export function createCaseReporter(options: CaseReporterOptions): CaseReporter {
     source: options.source,
     modelSha256: options.modelSha256,
     ...(options.plateReader ? { plateReader: options.plateReader } : {}),
+    ...(options.classifiers ? { classifiers: options.classifiers } : {}),
     logger: options.logger,
   };
   return {

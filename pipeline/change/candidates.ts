@@ -20,6 +20,18 @@ export interface ChangeCandidate {
 export interface CandidateSettings {
   minAreaPx: number;
   minScore: number;
+  /** Smallest mean width (twice the area over the outline's length), pixels; 0 keeps every shape. */
+  minWidthPx: number;
+}
+
+/** Twice the area over the perimeter: the width of a long strip, half the side of a square. */
+export function meanWidth(polygon: readonly Point[], areaPx: number): number {
+  let perimeter = 0;
+  for (let i = 0; i < polygon.length; i++) {
+    const [x0, y0] = polygon[i]!, [x1, y1] = polygon[(i + 1) % polygon.length]!;
+    perimeter += Math.hypot(x1 - x0, y1 - y0);
+  }
+  return perimeter > 0 ? (2 * areaPx) / perimeter : 0;
 }
 
 export function scoreCandidates(regions: readonly Region[], labels: Int32Array, map: Raster, s: CandidateSettings): ChangeCandidate[] {
@@ -31,6 +43,6 @@ export function scoreCandidates(regions: readonly Region[], labels: Int32Array, 
       const [x1, y1, x2, y2] = r.component.box;
       return { polygon: r.polygon, areaPx: polygonArea(r.polygon), score: strength / (strength + 1), box: [x1, y1, x2 + 1, y2 + 1] as ChangeCandidate['box'] };
     })
-    .filter((c) => c.areaPx >= s.minAreaPx && c.score >= s.minScore)
+    .filter((c) => c.areaPx >= s.minAreaPx && c.score >= s.minScore && meanWidth(c.polygon, c.areaPx) >= s.minWidthPx)
     .sort((a, b) => b.score - a.score);
 }

@@ -3,6 +3,7 @@
 // grid, refine the after survey's georeferencing by image matching, compare tile by tile, join the
 // candidates across tile borders, and give them back as lon/lat polygons with area in m².
 import { availableParallelism } from 'node:os';
+import { meanWidth } from './candidates.ts';
 import { commonGrid, type Grid } from './common-grid.ts';
 import { converter } from './crs.ts';
 import { DEFAULT_CHANGE_SETTINGS, type ChangeSettings } from './detect-change.ts';
@@ -26,6 +27,12 @@ export interface OrthoSettings extends RiseSettings {
   detectResolution: number;
   /** Smallest appearance change reported, m². */
   minChangeArea: number;
+  /**
+   * Smallest mean width of an appearance change (twice its area over its outline's length), m:
+   * drops rows of parked cars and roof-edge parallax strips. Judged on whole candidates, after the
+   * pieces cut by tile borders are joined. Rises are not judged by it.
+   */
+  minChangeWidth: number;
   /** Largest disagreement of the two georeferencings searched for, metres. */
   maxOffset: number;
   tileSize: number;
@@ -39,6 +46,8 @@ export const DEFAULT_ORTHO_SETTINGS: OrthoSettings = {
   // The image change detector's filters were tuned on 0.3–0.5 m imagery; 0.25 m keeps a shed.
   detectResolution: 0.25,
   minChangeArea: 10,
+  // A shed is about 2.5 m across; a car 2 m.
+  minChangeWidth: 1.5,
   maxOffset: 5,
   tileSize: 512,
   overlap: 32,
@@ -83,7 +92,7 @@ export async function compareOrthomosaics(inputs: OrthoInputs, settings: Partial
   const detectRes = grid.res * factor;
   if (factor > 1) notes.push(`images compared at ${round(detectRes)} m (${factor} × ${factor} grid pixels averaged)`);
   const alignment = await alignByImage(surveys.before, surveys.after, grid, s.maxOffset);
-  const change = { ...DEFAULT_CHANGE_SETTINGS, ...s.change, minAreaPx: s.minChangeArea / detectRes ** 2 };
+  const change = { ...DEFAULT_CHANGE_SETTINGS, ...s.change, minAreaPx: s.minChangeArea / detectRes ** 2, minWidthPx: 0 };
   const tiles = { tileSize: s.tileSize, overlap: s.overlap, factor, bandRows: 64, change, rise: { minRise: s.minRise, minRiseArea: s.minRiseArea } };
   const pieces = await compareAllTiles(surveys, grid, alignment.offset, tiles, s.workers);
   const toLonLat = converter(grid.epsg, 4326);
@@ -92,7 +101,9 @@ export async function compareOrthomosaics(inputs: OrthoInputs, settings: Partial
     grid: { epsg: grid.epsg, resolution: grid.res, width: grid.width, height: grid.height, detectResolution: detectRes },
     notes,
     alignment: { east: alignment.offset[0], north: alignment.offset[1], correlation: alignment.correlation },
-    candidates: mergeAcrossTiles(pieces).map((c) => onTheMap(c, grid, detectRes, toLonLat)),
+    candidates: mergeAcrossTiles(pieces)
+      .filter((c) => c.kind === 'rise' || meanWidth(c.polygon, c.areaPx) * detectRes >= s.minChangeWidth)
+      .map((c) => onTheMap(c, grid, detectRes, toLonLat)),
   };
 }
 

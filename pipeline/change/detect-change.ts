@@ -41,6 +41,8 @@ export const DEFAULT_CHANGE_SETTINGS: ChangeSettings = {
   // 100 m² at 0.5 m/px (LEVIR-CD's resolution): a house, not a car or a tree.
   minAreaPx: 400,
   minScore: 0,
+  // 5 m at 0.5 m/px: a house is wider; a row of parked cars (2 m) or a roof edge's parallax strip is not.
+  minWidthPx: 10,
 };
 
 export interface ChangeResult {

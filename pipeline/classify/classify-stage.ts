@@ -4,6 +4,7 @@
 import type { Detection, Frame } from '../../contracts/types.ts';
 import { toRawImage, type RawImage } from '../detect/crop.ts';
 import type { Classifier } from './classifier.ts';
+import { isVerdictAttribute } from '../cases/verdict.ts';
 
 /**
  * Returns new detections (the input is not modified). For attribute `cover` it sets `cover` (the
@@ -15,7 +16,10 @@ export async function classifyDetections(
   detections: readonly Detection[],
   classifiers: readonly Classifier[],
 ): Promise<Detection[]> {
-  const wanted = (d: Detection) => classifiers.filter((c) => c.model.appliesTo.includes(d.label));
+  // Verdicts ("would a reviewer confirm this?") are asked once per reported sighting
+  // (pipeline/cases/verdict.ts), not of every car on every frame: a verdict model per type would
+  // otherwise run on each detection its labels match, many times a second per camera.
+  const wanted = (d: Detection) => classifiers.filter((c) => !isVerdictAttribute(c.model.attribute) && c.model.appliesTo.includes(d.label));
   if (!detections.some((d) => wanted(d).length > 0)) return detections.map((d) => ({ ...d }));
   const raw = await toRawImage(image);
   const out: Detection[] = [];

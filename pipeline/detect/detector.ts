@@ -11,7 +11,7 @@ import { planResize, toSourceBox } from './geometry.ts';
 import { checkImage, DEFAULT_MAX_PIXELS, ImageInputError } from './image-input.ts';
 import { nms } from './nms.ts';
 import { openModelSession } from './onnx-session.ts';
-import { prepareInput, tensorDims, toTensor } from './preprocess.ts';
+import { prepareInput, tensorDims, toTensor, type PreparedInput } from './preprocess.ts';
 import { DEFAULT_THRESHOLDS, thresholdsByClass, type ScoreThresholds } from './thresholds.ts';
 
 export interface DetectorOptions {
@@ -49,8 +49,15 @@ export interface Detector {
   detectImage(bytes: Buffer, source: string): Promise<ImageDetections>;
   /** A decoded camera or drone frame (raw RGB). */
   detectFrame(frame: Frame): Promise<ImageDetections>;
-  /** The bare model call on a prepared input tensor, for benchmarks. */
-  runTensor(tensor: Float32Array): Promise<ModelOutputs>;
+  /**
+   * Several frames (survey tiles, frames of several cameras), `maxBatch` per session.run; results in
+   * the frames' order, each exactly what detectFrame gives for it.
+   */
+  detectFrames(frames: readonly Frame[]): Promise<ImageDetections[]>;
+  /** Images per session.run: the manifest's input.maxBatch, 1 when it declares none. */
+  readonly maxBatch: number;
+  /** The bare model call on a prepared input tensor (`batch` images back to back), for benchmarks. */
+  runTensor(tensor: Float32Array, batch?: number): Promise<ModelOutputs>;
   close(): Promise<void>;
 }
 
@@ -61,6 +68,7 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
     ...(options.graphOptimization ? { graphOptimization: options.graphOptimization } : {}),
   });
   const inputName = resolveInputName(model, session);
+  const maxBatch = model.input.maxBatch ?? 1;
   const dims = tensorDims(model.input);
   const decode = decoderFor(model.format);
   const spec: DecoderSpec = {
@@ -74,8 +82,8 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
   };
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
 
-  const runTensor = async (tensor: Float32Array): Promise<ModelOutputs> => {
-    const results = await session.run({ [inputName]: new ort.Tensor('float32', tensor, dims) });
+  const runTensor = async (tensor: Float32Array, batch = 1): Promise<ModelOutputs> => {
+    const results = await session.run({ [inputName]: new ort.Tensor('float32', tensor, [batch, ...dims.slice(1)]) });
     const outputs: ModelOutputs = {};
     for (const name of session.outputNames) {
       const value = results[name] as ort.Tensor;
@@ -87,20 +95,15 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
     return outputs;
   };
 
-  const detect = async (image: Sharp, width: number, height: number, rgb?: Uint8Array): Promise<ImageDetections> => {
+  // A frame already at the model's size (a survey tile) needs no resampling: skip sharp.
+  const prepare = (image: Sharp, width: number, height: number, rgb?: Uint8Array): Promise<PreparedInput> | PreparedInput =>
+    rgb && width === model.input.width && height === model.input.height
+      ? { tensor: toTensor(rgb, model.input), dims, transform: planResize(width, height, width, height, model.input.resize) }
+      : prepareInput(image, width, height, model.input);
+
+  /** Candidates of one image's outputs to detections in its source pixels. */
+  const finish = (outputs: ModelOutputs, prepared: PreparedInput, width: number, height: number, before: Pick<StageTimings, 'prepareMs' | 'inferenceMs'>): ImageDetections => {
     let t = performance.now();
-    // A frame already at the model's size (a survey tile) needs no resampling: skip sharp.
-    const prepared =
-      rgb && width === model.input.width && height === model.input.height
-        ? { tensor: toTensor(rgb, model.input), transform: planResize(width, height, width, height, model.input.resize) }
-        : await prepareInput(image, width, height, model.input);
-    const prepareMs = performance.now() - t;
-
-    t = performance.now();
-    const outputs = await runTensor(prepared.tensor);
-    const inferenceMs = performance.now() - t;
-
-    t = performance.now();
     const candidates = decode(outputs, spec).filter((c) => c.score >= byClass[c.classIndex]!);
     const decodeMs = performance.now() - t;
 
@@ -115,7 +118,33 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
       modelId: model.id,
       modelSha256: model.sha256,
     }));
-    return { width, height, detections, timings: { prepareMs, inferenceMs, decodeMs, nmsMs } };
+    return { width, height, detections, timings: { ...before, decodeMs, nmsMs } };
+  };
+
+  const detect = async (image: Sharp, width: number, height: number, rgb?: Uint8Array): Promise<ImageDetections> => {
+    let t = performance.now();
+    const prepared = await prepare(image, width, height, rgb);
+    const prepareMs = performance.now() - t;
+    t = performance.now();
+    const outputs = await runTensor(prepared.tensor);
+    return finish(outputs, prepared, width, height, { prepareMs, inferenceMs: performance.now() - t });
+  };
+
+  const rawFrame = (frame: Frame): Sharp => sharp(frame.pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+
+  /** One session.run over frames.length <= maxBatch frames; the run's time is shared out evenly. */
+  const detectBatch = async (frames: readonly Frame[]): Promise<ImageDetections[]> => {
+    if (frames.length === 1) return [await detect(rawFrame(frames[0]!), frames[0]!.width, frames[0]!.height, frames[0]!.pixels)];
+    let t = performance.now();
+    const prepared = await Promise.all(frames.map((f) => prepare(rawFrame(f), f.width, f.height, f.pixels)));
+    const prepareMs = (performance.now() - t) / frames.length;
+    const per = prepared[0]!.tensor.length;
+    const batch = new Float32Array(per * frames.length);
+    prepared.forEach((p, i) => batch.set(p.tensor, i * per));
+    t = performance.now();
+    const outputs = splitBatch(await runTensor(batch, frames.length), frames.length, model.id);
+    const inferenceMs = (performance.now() - t) / frames.length;
+    return frames.map((f, i) => finish(outputs[i]!, prepared[i]!, f.width, f.height, { prepareMs, inferenceMs }));
   };
 
   const detector: Detector = {
@@ -133,9 +162,14 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
       }
     },
     detectFrame(frame) {
-      const raw = sharp(frame.pixels, { raw: { width: frame.width, height: frame.height, channels: 3 } });
-      return detect(raw, frame.width, frame.height, frame.pixels);
+      return detect(rawFrame(frame), frame.width, frame.height, frame.pixels);
     },
+    async detectFrames(frames) {
+      const results: ImageDetections[] = [];
+      for (let i = 0; i < frames.length; i += maxBatch) results.push(...(await detectBatch(frames.slice(i, i + maxBatch))));
+      return results;
+    },
+    maxBatch,
     runTensor,
     close: () => session.release(),
   };
@@ -144,6 +178,11 @@ export async function createDetector(model: ModelEntry, options: DetectorOptions
   // arrives, and warms the session so the first camera frame is not slow.
   try {
     decode(await runTensor(new Float32Array(dims.reduce((a, b) => a * b, 1))), spec);
+    // A declared batch is proved the same way (two images show the batch axis works and is first).
+    if (maxBatch > 1) {
+      const full = await runTensor(new Float32Array(2 * dims.reduce((a, b) => a * b, 1)), 2);
+      for (const item of splitBatch(full, 2, model.id)) decode(item, spec);
+    }
   } catch (error) {
     await session.release();
     throw error;
@@ -166,6 +205,12 @@ function resolveInputName(model: ModelEntry, session: ort.InferenceSession): str
   const expected = tensorDims(model.input);
   if (meta && meta.isTensor) {
     const shape = meta.shape;
+    if ((model.input.maxBatch ?? 1) > 1 && typeof shape[0] === 'number') {
+      throw new ModelFormatError(
+        model.id,
+        `input "${names[0]}" has a fixed batch of ${shape[0]}, but the manifest declares input.maxBatch ${model.input.maxBatch}: export the model with a dynamic batch axis or drop maxBatch`,
+      );
+    }
     const fits = shape.length === 4 && shape.every((d, i) => typeof d !== 'number' || d === expected[i]);
     if (!fits) {
       throw new ModelFormatError(
@@ -175,6 +220,19 @@ function resolveInputName(model: ModelEntry, session: ort.InferenceSession): str
     }
   }
   return names[0]!;
+}
+
+/** Batched outputs [B, ...] to one ModelOutputs per image, shaped [1, ...] as the decoders expect. */
+export function splitBatch(outputs: ModelOutputs, batch: number, modelId: string): ModelOutputs[] {
+  const items: ModelOutputs[] = Array.from({ length: batch }, () => ({}));
+  for (const [name, t] of Object.entries(outputs)) {
+    if (t.dims[0] !== batch) {
+      throw new ModelFormatError(modelId, `output "${name}" has shape [${t.dims.join(',')}] for a batch of ${batch}: its first axis is not the batch`);
+    }
+    const per = t.data.length / batch;
+    items.forEach((item, i) => (item[name] = { data: t.data.subarray(i * per, (i + 1) * per), dims: [1, ...t.dims.slice(1)] }));
+  }
+  return items;
 }
 
 function isSharpDecodeError(error: unknown): boolean {

@@ -25,6 +25,8 @@ export interface CameraStreamOptions {
   url: string;
   fps?: number;
   width?: number;
+  /** Frames at exactly this size (the detector's input: analysis.frameSize "model"); overrides width. */
+  frameSize?: { width: number; height: number };
   keyframesOnly?: boolean;
   rtspTransport?: 'tcp' | 'udp';
   stallSeconds?: number;
@@ -71,6 +73,7 @@ export function openCameraStream(options: CameraStreamOptions): CameraStream {
     kind,
     fps: options.fps ?? 1,
     width: options.width ?? DEFAULT_ANALYSIS_WIDTH,
+    ...(options.frameSize ? { size: options.frameSize } : {}),
     keyframesOnly: options.keyframesOnly ?? false,
     rtspTransport: options.rtspTransport ?? 'tcp',
     ioTimeoutSeconds: Math.max(2, stallMs / 1000),

@@ -15,6 +15,11 @@
 //   catches: at most one frame per GOP reaches the detector, and on a stream with B-frames the
 //   H.264 decoder holds each key frame until two more are decoded (two GOPs of lag; most IP
 //   cameras send no B-frames).
+// - `size` (a camera analysed at the model's input size, analysis.frameSize "model"): ffmpeg
+//   stretches each frame to exactly the model's width x height in rgb24, the layout the detector's
+//   tensor is made from, so detect() does no resampling at all, and a fifth of a 1280 px frame's
+//   bytes crosses the pipe. Only for models fed stretched (the default detector): a letterbox model
+//   would need the padding too.
 import type { SourceKind } from './source-url.ts';
 
 export interface DecodeSettings {
@@ -23,6 +28,8 @@ export interface DecodeSettings {
   fps: number;
   /** Largest width delivered; smaller sources keep their size. */
   width: number;
+  /** Exact frame size delivered (stretched, aspect not kept); overrides `width`. */
+  size?: { width: number; height: number };
   keyframesOnly: boolean;
   rtspTransport: 'tcp' | 'udp';
   /** Socket I/O timeout for network sources. */
@@ -51,7 +58,7 @@ export function decodeArgs(s: DecodeSettings): { inputOptions: string[]; outputO
   const interval = (0.95 / s.fps).toFixed(4);
   const filter = [
     `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${interval})'`,
-    `scale=w='min(${s.width}\\,iw)':h=-2:flags=bilinear`,
+    s.size ? `scale=w=${s.size.width}:h=${s.size.height}:flags=bilinear` : `scale=w='min(${s.width}\\,iw)':h=-2:flags=bilinear`,
     'format=rgb24',
     'showinfo',
   ].join(',');

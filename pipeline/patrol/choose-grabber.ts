@@ -3,6 +3,7 @@ import type { CameraConfig, PatrolGrab } from '../../contracts/camera.ts';
 import { DEFAULT_ANALYSIS_WIDTH } from '../../contracts/camera.ts';
 import type { FrameGrabber } from './frame-grabber.ts';
 import { keyframeGrabber } from './grab-keyframe.ts';
+import { sessionGrabber } from './grab-session.ts';
 import { snapshotGrabber } from './grab-snapshot.ts';
 
 export interface GrabberOptions {
@@ -29,5 +30,6 @@ export function createGrabber(config: CameraConfig, options: GrabberOptions = {}
     if (!analysis.snapshotUrl) throw new Error(`camera ${config.id}: grab "snapshot" needs analysis.snapshotUrl`);
     return snapshotGrabber({ ...common, url: analysis.snapshotUrl });
   }
-  return keyframeGrabber({ ...common, url: config.url, rtspTransport: analysis.rtspTransport ?? 'tcp' });
+  const stream = { ...common, url: config.url, rtspTransport: analysis.rtspTransport ?? 'tcp' } as const;
+  return grabMethod(config) === 'session' ? sessionGrabber(stream) : keyframeGrabber(stream);
 }

@@ -8,6 +8,8 @@ export interface FrameGrabber {
   readonly method: PatrolGrab;
   /** One frame, now. Rejects with GrabError. */
   grab(signal?: AbortSignal): Promise<Frame>;
+  /** Releases what the grabber keeps between passes (the session grab's RTSP session). */
+  close?(): Promise<void>;
 }
 
 /** A pass that took no frame; `reason` names the problem and never holds a credential. */

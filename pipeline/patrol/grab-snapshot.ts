@@ -1,12 +1,15 @@
 // Patrol grab from the camera's HTTP snapshot URL: one JPEG per pass, decoded and scaled to the
 // analysis width by sharp. The cheapest grab when a camera has one (most IP cameras do): no
-// video decoder, no session kept open. Credentials in the URL travel as HTTP Basic auth (fetch
-// refuses them inside the URL) and never appear in a reason.
+// video decoder, no session kept open. Credentials in the URL (fetch refuses them inside the URL)
+// go the way the camera asks on its first 401: HTTP Digest when it offers it (the password never
+// travels), Basic otherwise; the scheme and Digest nonce are kept, so later passes take one
+// request. They never appear in a reason.
 import sharp from 'sharp';
 import type { Frame } from '../../contracts/types.ts';
 import { redactText } from '../../infra/redact.ts';
 import { splitCredentials } from '../../infra/url-credentials.ts';
 import { GrabError, type FrameGrabber } from './frame-grabber.ts';
+import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from './http-digest.ts';
 
 export interface SnapshotGrabOptions {
   cameraId: string;
@@ -20,12 +23,12 @@ export interface SnapshotGrabOptions {
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 
 export function snapshotGrabber(o: SnapshotGrabOptions): FrameGrabber {
-  const { target, headers } = requestOf(o.url);
+  const { target, auth } = requestOf(o.url);
   return {
     method: 'snapshot',
     async grab(signal) {
       const timeout = AbortSignal.timeout(o.timeoutMs);
-      const body = await fetchJpeg(target, headers, signal ? AbortSignal.any([signal, timeout]) : timeout, o.timeoutMs);
+      const body = await fetchJpeg(target, auth, signal ? AbortSignal.any([signal, timeout]) : timeout, o.timeoutMs);
       // Taken when the camera answered: the picture is at most the transfer time old.
       const capturedAt = o.clock();
       try {
@@ -38,11 +41,16 @@ export function snapshotGrabber(o: SnapshotGrabOptions): FrameGrabber {
   };
 }
 
-async function fetchJpeg(target: string, headers: Record<string, string>, signal: AbortSignal, timeoutMs: number): Promise<Buffer> {
+async function fetchJpeg(target: string, auth: SnapshotAuth | undefined, signal: AbortSignal, timeoutMs: number): Promise<Buffer> {
   let body: Buffer;
   let contentType: string;
   try {
-    const res = await fetch(target, { headers, signal, redirect: 'error' });
+    let res = await fetch(target, { headers: authHeaders(auth, target), signal, redirect: 'error' });
+    // A 401 that teaches the scheme (or a fresh nonce) is answered once; a second 401 is the answer.
+    if (res.status === 401 && auth && learnScheme(auth, res.headers.get('www-authenticate'))) {
+      await res.body?.cancel().catch(() => undefined);
+      res = await fetch(target, { headers: authHeaders(auth, target), signal, redirect: 'error' });
+    }
     contentType = res.headers.get('content-type') ?? 'none';
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
@@ -62,11 +70,45 @@ async function fetchJpeg(target: string, headers: Record<string, string>, signal
   return body;
 }
 
-/** The URL fetch may take (no user-info) and the Basic auth header its credentials become. */
-function requestOf(url: string): { target: string; headers: Record<string, string> } {
+interface SnapshotAuth {
+  user: string;
+  password: string;
+  /** Unknown until the camera's first 401 says. */
+  scheme?: 'basic' | 'digest';
+  challenge?: DigestChallenge;
+  /** Requests made with the current Digest nonce. */
+  nc: number;
+}
+
+/** The URL fetch may take (no user-info) and the credentials it carried. */
+function requestOf(url: string): { target: string; auth?: SnapshotAuth } {
   const parts = splitCredentials(url);
-  if (!parts) return { target: url, headers: {} };
+  if (!parts) return { target: url };
   const user = decodeURIComponent(parts.user);
   const password = decodeURIComponent(parts.password ?? '');
-  return { target: `${parts.scheme}${parts.rest}`, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } };
+  return { target: `${parts.scheme}${parts.rest}`, auth: { user, password, nc: 0 } };
+}
+
+function authHeaders(auth: SnapshotAuth | undefined, target: string): Record<string, string> {
+  if (!auth?.scheme) return {};
+  if (auth.scheme === 'basic') return { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` };
+  const { pathname, search } = new URL(target);
+  auth.nc++;
+  return { authorization: digestAuthorization(auth.challenge!, { user: auth.user, password: auth.password, method: 'GET', uri: `${pathname}${search}`, nc: auth.nc }) };
+}
+
+/** Takes what a 401 says; true when there is something new to try (a scheme or a nonce). */
+function learnScheme(auth: SnapshotAuth, header: string | null): boolean {
+  const challenge = parseDigestChallenge(header);
+  if (challenge) {
+    // The same nonce refused again without "stale" means the password is wrong: do not loop.
+    const fresh = auth.scheme !== 'digest' || challenge.stale || challenge.nonce !== auth.challenge?.nonce;
+    auth.scheme = 'digest';
+    auth.challenge = challenge;
+    auth.nc = 0;
+    return fresh;
+  }
+  if (auth.scheme === 'basic') return false;
+  auth.scheme = 'basic';
+  return true;
 }

@@ -112,6 +112,7 @@ export function patrolCamera(options: PatrolCameraOptions): CameraPatrol {
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
+      await grabber.close?.().catch((error: Error) => log.warn({ err: redactText(error.message) }, 'grabber did not close cleanly'));
       setState('stopped');
     }
   })();

@@ -12,10 +12,13 @@ export function detectorStatement(detectors: readonly ModelEntry[], aerialModels
   const allowed = Object.entries(allow).map(([l, s]) => `${l} ≥ ${s}`).join(', ') || 'none';
   if (detectors.length === 0) return { models, aerial: false, statement: 'no detector is enabled in the manifest: nothing was detected', allowedLabels: allow };
   const ran = detectors.map((d) => `${d.id} v${d.version} (sha256 ${d.sha256.slice(0, 12)}…)`).join(', ');
-  const how = `tiled at the model's input size with ${Math.round(overlap * 100)}% overlap, plus one whole-image pass`;
-  const ground = detectors.filter((d) => !aerialModels.includes(d.id));
+  const gsds = detectors.filter((d) => d.input.gsdCm !== undefined).map((d) => `${d.id} ${d.input.gsdCm} cm/px`);
+  const shrunk = gsds.length ? `, each photo whose telemetry gives a finer ground sample distance first shrunk to the one the model suits (${gsds.join(', ')})` : '';
+  const how = `tiled at the model's input size with ${Math.round(overlap * 100)}% overlap${shrunk}, plus one whole-image pass`;
+  // Aerial: named in SURVEY_AERIAL_MODELS, or a promoted aerial-detector version (its entry says so).
+  const ground = detectors.filter((d) => !aerialModels.includes(d.id) && d.aerial !== true);
   if (ground.length === 0) {
-    return { models, aerial: true, statement: `Detector ${ran} ran, ${how}. It is declared an aerial model (SURVEY_AERIAL_MODELS). Labels that may raise cases from the air: ${allowed}.`, allowedLabels: allow };
+    return { models, aerial: true, statement: `Detector ${ran} ran, ${how}. It is declared an aerial model (SURVEY_AERIAL_MODELS or a promoted aerial-detector version). Labels that may raise cases from the air: ${allowed}.`, allowedLabels: allow };
   }
   const why = ground
     .map((d) => (d.labels.includes('toilet') && d.labels.length === 80 ? `${d.id} is a COCO detector, trained on ground-level photos` : `${d.id} is not declared an aerial model`))
@@ -26,7 +29,7 @@ export function detectorStatement(detectors: readonly ModelEntry[], aerialModels
     statement:
       `Detector ${ran} ran, ${how}. This is NOT an aerial model: ${why}. From the air it finds few of the vehicles and reports nonsense labels (toilet, refrigerator), ` +
       `so only these labels may raise cases from a survey: ${allowed}; everything else is listed per image but never becomes a case. ` +
-      'Few or no cases from this survey does not mean few violations: install an aerial model through the manifest (models/README.md) and name it in SURVEY_AERIAL_MODELS.',
+      'Few or no cases from this survey does not mean few violations: promote a fine-tuned aerial-detector version (models page, or npm run models -- promote), or declare an aerial model in the manifest and name it in SURVEY_AERIAL_MODELS (models/README.md).',
     allowedLabels: allow,
   };
 }

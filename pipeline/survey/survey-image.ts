@@ -15,6 +15,7 @@ import { cameraPose, DEFAULT_ERRORS, reportedLocation, type ErrorBudget } from '
 import { groundPointOf } from './ground-points.ts';
 import { whyDropped, type LabelAllowList } from './label-allow-list.ts';
 import { readTelemetry } from './telemetry.ts';
+import { photoGsdCm, resampleFactor } from './survey-scale.ts';
 import { detectTiled } from './tiled-detection.ts';
 import { zoneLayer } from './zone-layers.ts';
 
@@ -75,13 +76,16 @@ export async function analyseSurveyImage(bytes: Buffer, image: { sha256: string;
   const frame: Frame = { sourceId: sourceIdOf(survey.surveyId), capturedAt: when.at, width, height, pixels, telemetry: tel };
   t = performance.now();
   const found: Detection[] = [];
-  const tiled = { tilingMs: 0, inferenceMs: 0, mergeMs: 0, tiles: 0 };
-  for (const detector of models.detectors.detectors) {
-    const r = await detectTiled(detector, frame, { overlap: settings.overlap });
+  const tiled = { resampleMs: 0, tilingMs: 0, inferenceMs: 0, mergeMs: 0, tiles: 0 };
+  // With telemetry the photo's GSD is known: each detector sees it shrunk to the GSD it suits.
+  const gsd = typeof pose === 'string' ? undefined : photoGsdCm(pose);
+  const detectors = surveyDetectors(models.detectors.detectors, settings.aerialModels);
+  for (const detector of detectors) {
+    const r = await detectTiled(detector, frame, { overlap: settings.overlap, scale: resampleFactor(gsd, detector.model.input.gsdCm) });
     found.push(...r.detections);
-    for (const k of ['tilingMs', 'inferenceMs', 'mergeMs', 'tiles'] as const) tiled[k] += r.timings[k];
+    for (const k of ['resampleMs', 'tilingMs', 'inferenceMs', 'mergeMs', 'tiles'] as const) tiled[k] += r.timings[k];
   }
-  const detections = models.detectors.detectors.length > 1 ? mergeAcrossModels(found, 0.7) : found;
+  const detections = detectors.length > 1 ? mergeAcrossModels(found, 0.7) : found;
   Object.assign(timings, tiled, { detectMs: performance.now() - t });
 
   const errors: ErrorBudget = {
@@ -138,13 +142,23 @@ export async function analyseSurveyImage(bytes: Buffer, image: { sha256: string;
       },
       geolocated: located,
       ...(located ? {} : { notGeolocated: telemetry.notGeolocated ?? (pose as string) }),
-      detector: detectorStatement(models.detectors.detectors.map((d) => d.model), settings.aerialModels, settings.allow, settings.overlap),
+      detector: detectorStatement(detectors.map((d) => d.model), settings.aerialModels, settings.allow, settings.overlap),
       analysis: plan.analysis,
       detections: listed,
       timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, round(v, 1)])),
     },
     violations,
   };
+}
+
+/**
+ * The detectors a survey runs: its aerial ones when any is loaded (named in SURVEY_AERIAL_MODELS or
+ * a promoted aerial-detector version), since a ground-level model from the air finds few vehicles
+ * and reports nonsense labels; every enabled detector otherwise.
+ */
+export function surveyDetectors<D extends { model: { id: string; aerial?: boolean } }>(all: readonly D[], aerialModels: readonly string[]): readonly D[] {
+  const aerial = all.filter((d) => d.model.aerial === true || aerialModels.includes(d.model.id));
+  return aerial.length > 0 ? aerial : all;
 }
 
 /**

@@ -8,6 +8,7 @@
 //   camera sync: cameras registered through the API (PUT /v1/cameras) → the camera-streams queue
 //   a camera worker (model registry, plates on parking cases), the dispatch worker, the survey worker
 //   a sample drone survey uploaded (OpenCV's aero1.jpg and aero3.jpg)
+//   two sample orthomosaics compared (change-demo.ts): a new block raised as illegal_construction
 //
 // Why the camera worker takes cameras from the queue fed from the API, rather than from the API
 // directly: the queue is what gives each camera exactly one watching worker and hands it to another
@@ -31,6 +32,10 @@ import { createLogger, type Logger } from '../../infra/logger.ts';
 import { samplePath } from '../../infra/samples.ts';
 import { describeAnalysis } from '../../models/analysable.ts';
 import { createModelRegistry, type ModelRegistry } from '../../models/registry.ts';
+import { liveManifestPath } from '../../models/versions/live-manifest.ts';
+import { exportedReviewCrops } from '../../models/versions/reviewed-crops.ts';
+import { afterReviewsFromEnv } from '../../models/versions/review-trigger.ts';
+import { startTrainingService } from '../../models/versions/training-service.ts';
 import { CAMERA_MIN_SCORE } from '../../pipeline/cameras/camera-detector.ts';
 import { startCameraSync, type CameraSync } from '../../pipeline/cameras/camera-sync.ts';
 import { startCameraWorker, type CameraWorker } from '../../pipeline/cameras/camera-worker.ts';
@@ -42,6 +47,7 @@ import { startMetricsServer, type MetricsServer } from '../../pipeline/status/me
 import { queueDepthGauge } from '../../pipeline/status/queue-depths.ts';
 import { modelsForStatus, startStatusPublisher, type StatusPublisher } from '../../pipeline/status/worker-status.ts';
 import { startSurveyWorker, type SurveyWorker } from '../../pipeline/survey/worker.ts';
+import { runChangeDemo } from './change-demo.ts';
 import { surveyApiClient, uploadSurveyImages } from '../../pipeline/survey/upload-folder.ts';
 import { demoFieldKey, startDemoVerifier, statusChangeLine } from './field-loop.ts';
 
@@ -80,7 +86,7 @@ export interface DemoOptions {
 }
 
 export interface RunningDemo {
-  urls: { api: string; review: string; status: string; metrics: string; rtsp: string; redis: string; board: string; field: string; map: string; assessment: string };
+  urls: { api: string; review: string; status: string; metrics: string; rtsp: string; redis: string; board: string; field: string; map: string; assessment: string; models: string };
   keys: { ingest: string; reviewer: string; operator: string; field: string; firstAdmin?: string };
   /** One line per violation type: analysed by … / not analysed: no model (…). */
   analysis: string[];
@@ -209,7 +215,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 
     // 5. Workers. Models: one registry for the camera path (one thread per session, a low score
     // floor for the tracker, the plate reader for parking cases), one for drone images.
+    // Both read the manifest the API rewrote at start (DATA_DIR/models/manifest.json), so a version
+    // promoted on the models page or by the training job reaches them without a restart.
+    const modelsDir = path.join(dataDir, 'models');
     const cameraModels: ModelRegistry = await createModelRegistry({
+      manifestPath: liveManifestPath(modelsDir),
       detector: { threads: 1, thresholds: { default: CAMERA_MIN_SCORE } },
       logger: logger('models'),
     });
@@ -225,6 +235,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       },
       modelSha256: (id) => cameraModels.current().manifest.models.find((m) => m.id === id)?.sha256,
       plateReader: () => cameraModels.current().plateReader,
+      classifiers: () => cameraModels.current().classifiers,
     });
     stack.push('camera case reporter', () => cameraReporter.close());
 
@@ -259,13 +270,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const dispatchStatus: StatusPublisher = startStatusPublisher({ redis, kind: 'dispatch', intervalMs: statusInterval, snapshot: () => ({}) });
     stack.push('dispatch status', () => dispatchStatus.close());
 
-    const surveyModels = await createModelRegistry({ plateReader: false, logger: logger('models') });
+    const surveyModels = await createModelRegistry({ manifestPath: liveManifestPath(modelsDir), aerialDetectors: true, plateReader: false, logger: logger('models') });
     stack.push('survey models', () => surveyModels.close());
     const surveyReporter = createCaseReporter({
       redisUrl,
       objects: api.app.objects,
       logger: logger('cases'),
       modelSha256: (id) => surveyModels.current().manifest.models.find((m) => m.id === id)?.sha256,
+      classifiers: () => surveyModels.current().classifiers,
     });
     stack.push('survey case reporter', () => surveyReporter.close());
     const surveyWorker: SurveyWorker = startSurveyWorker({
@@ -277,6 +289,22 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       logger: logger('survey-worker'),
     });
     stack.push('survey worker', () => surveyWorker.close());
+    // Training from reviews: after TRAINING_AFTER_REVIEWS reviews of a type, a verdict model is
+    // trained on their crops (read through the API in this process) and promoted if it is better.
+    const trainingLog = logger('training');
+    const training = startTrainingService({
+      db: api.app.db,
+      modelsDir,
+      redisUrl,
+      afterReviews: afterReviewsFromEnv(),
+      threads: 1,
+      reviewedCrops: exportedReviewCrops(async (url) => {
+        const res = await api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${api.keys.reviewer}` } });
+        return { status: res.statusCode, body: res.rawPayload };
+      }),
+      log: (obj, msg) => trainingLog.info(obj, msg),
+    });
+    stack.push('training', () => training.close());
     const surveyStatus = startStatusPublisher({ redis, kind: 'survey', intervalMs: statusInterval, snapshot: () => ({ models: modelsForStatus(surveyModels.status()) }) });
     stack.push('survey status', () => surveyStatus.close());
     const verifyAfter = options.verifyAfterSeconds ?? 30;
@@ -295,6 +323,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         print(`survey     upload failed: ${err.message}`);
       });
       background.push(task);
+      // Survey against survey: two orthomosaics made from the sample images, a new block raised as a case.
+      const change = runChangeDemo({ apiUrl: api.url, operatorKey: operator, reviewerKey: api.keys.reviewer, dataDir, objects: api.app.objects, reporter: surveyReporter, print, logger: logger('change') }).catch((err: Error) => {
+        log.error({ err: err.message }, 'demo survey comparison failed');
+        print(`change     comparison failed: ${err.message}`);
+      });
+      background.push(change);
     }
 
     // 7. New cases, announced as they arrive.
@@ -336,6 +370,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         field: `${api.url}/field/#key=${fieldKey}`,
         map: `${api.url}/review/map.html#key=${api.keys.reviewer}`,
         assessment: `${api.url}/review/assessment.html#key=${api.keys.reviewer}`,
+        models: `${api.url}/review/models.html`,
         status: `${api.url}/v1/status`,
         metrics: metricsUrl,
         rtsp: server.url(''),

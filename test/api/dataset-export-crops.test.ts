@@ -9,9 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, Violation } from '../../contracts/types.ts';
 import { exportDataset, httpTransport } from '../../models/dataset/export.ts';
 import { readImageFolder } from '../../models/train/image-folder.ts';
-import { captureEvidence } from '../../pipeline/evidence/capture.ts';
-import { observation, startTestApi, type TestApi } from '../support/api.ts';
-import { frameFromSample } from '../support/frames.ts';
+import { startTestApi, type TestApi } from '../support/api.ts';
+import { capturedCase } from '../support/sample-cases.ts';
 import { freePort } from '../support/ports.ts';
 
 describe('dataset:export --crops', () => {
@@ -21,17 +20,7 @@ describe('dataset:export --crops', () => {
   const ids: Record<string, number> = {};
 
   async function reviewedCase(name: string, file: string, camera: string, type: Violation['type'], label: string, box: Box, verdict: 'confirm' | 'reject'): Promise<void> {
-    const frame = await frameFromSample(file, camera, new Date(api.clock.now.getTime() - 60_000));
-    const v: Violation = { type, sourceId: camera, observedAt: frame.capturedAt, box, score: 0.8, label, evidenceFrames: [frame] };
-    const evidence = await captureEvidence(v, api.objects, { sourceName: camera });
-    const res = await api.app.inject({
-      method: 'POST',
-      url: '/v1/cases',
-      headers: api.headers('ingest'),
-      payload: observation({ dedupeKey: `${type}:${name}`, type, label, box, source: { kind: 'camera', id: camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    ids[name] = res.json().caseId;
+    ids[name] = (await capturedCase(api, { name, file, camera, type, label, box })).caseId;
     const review = await api.app.inject({ method: 'POST', url: `/v1/cases/${ids[name]}/${verdict}`, headers: api.headers('reviewer'), payload: verdict === 'reject' ? { reason: '误报：不是违规' } : {} });
     expect(review.statusCode, review.body).toBe(200);
   }

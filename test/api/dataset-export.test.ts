@@ -14,10 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import type { Box, Violation } from '../../contracts/types.ts';
 import { exportDataset, httpTransport } from '../../models/dataset/export.ts';
-import { captureEvidence } from '../../pipeline/evidence/capture.ts';
 import { datasetFiles } from '../support/dataset-files.ts';
-import { observation, startTestApi, type TestApi } from '../support/api.ts';
-import { frameFromSample } from '../support/frames.ts';
+import { startTestApi, type TestApi } from '../support/api.ts';
+import { capturedCase } from '../support/sample-cases.ts';
 import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from '../support/samples.ts';
 
@@ -39,18 +38,9 @@ describe('box corrections and the dataset export', () => {
   const made: Record<string, Made> = {};
 
   async function makeCase(name: string, file: string, camera: string, type: Violation['type'], label: string, box: Box): Promise<Made> {
-    const frame = await frameFromSample(file, camera, new Date(api.clock.now.getTime() - 60_000));
-    const v: Violation = { type, sourceId: camera, observedAt: frame.capturedAt, box, score: 0.8, label, evidenceFrames: [frame] };
-    const evidence = await captureEvidence(v, api.objects, { sourceName: camera });
-    const res = await api.app.inject({
-      method: 'POST',
-      url: '/v1/cases',
-      headers: api.headers('ingest'),
-      payload: observation({ dedupeKey: `${type}:${name}`, type, label, box, source: { kind: 'camera', id: camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
-    });
-    expect(res.statusCode, res.body).toBe(201);
+    const { caseId, evidence } = await capturedCase(api, { name, file, camera, type, label, box });
     const m = {
-      id: res.json().caseId as number,
+      id: caseId,
       frame: evidence.find((e) => e.kind === 'frame')!.sha256,
       clean: evidence.find((e) => e.kind === 'clean_frame')!.sha256,
       crop: evidence.find((e) => e.kind === 'crop')!.sha256,

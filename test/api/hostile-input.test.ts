@@ -342,7 +342,7 @@ describe.each(dbBackends('hostile'))('hostile input on %s', (_name, settings) =>
     it('an unknown zone kind lists the allowed kinds', async () => {
       const res = await send('PUT', `/v1/cameras/${camera.id}/zones/z1`, 'operator', { ...camera.zones[0], kind: 'parking' });
       expect(res.statusCode).toBe(400);
-      expect(res.json().message).toBe('body.kind must be one of: no_parking, sidewalk, roadway, other');
+      expect(res.json().message).toBe('body.kind must be one of: no_parking, sidewalk, roadway, watch, other');
     });
     it('a bad schedule says the expected shape', async () => {
       for (const schedule of ['07:00-20:00', [], ['07:00']]) {

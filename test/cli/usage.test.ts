@@ -72,7 +72,7 @@ describe('command-line usage', () => {
     expect([flagValue.code, flagValue.stderr.split('\n')[0]]).toEqual([2, 'npm run survey:upload: option --json takes no value']);
     expect([stray.code, stray.stderr.split('\n')[0]]).toEqual([2, 'npm run dispatch:worker: unexpected argument "extra"']);
     expect([noCommand.code, noCommand.stderr.split('\n')[0]]).toEqual([2, expect.stringMatching(/^npm run eval: a command is needed: detect, rules\b/)]);
-    expect([unknownCommand.code, unknownCommand.stderr.split('\n')[0]]).toEqual([2, 'npm run models: unknown command "check" (one of validate, status)']);
+    expect([unknownCommand.code, unknownCommand.stderr.split('\n')[0]]).toEqual([2, 'npm run models: unknown command "check" (one of validate, status, register, promote, rollback, queue-detector)']);
     for (const run of [noValue, flagValue, stray, noCommand, unknownCommand]) {
       expect(run.stderr.split('\n')[1]).toMatch(/^usage:/);
       noStackTrace(run);

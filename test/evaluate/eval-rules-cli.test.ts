@@ -178,4 +178,22 @@ describe('npm run eval -- detect --tiles', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--overlap must be a number from 0 up to (not including) 1');
   });
+
+  it('--gsd states the set\'s ground sample distance: images shrunk to the model\'s before tiling, as a survey photo with telemetry', async () => {
+    const annotated = path.dirname(samplePath('labelme/annotated/2011_000025.jpg'));
+    const vocMap = path.join(REPO_ROOT, 'models/evaluate/label-maps/voc-to-coco.json');
+    // The default detector suits 4 cm/px: a set at 2 cm/px is shrunk to half, at 8 cm/px left alone.
+    const half = await runEval(['detect', '--images', annotated, '--labels', annotated, '--label-map', vocMap, '--tiles', '--gsd', '2', '--json']);
+    expect(half.code, half.stderr).toBe(0);
+    expect(half.stderr).toContain('nanodet-coco-416: images at 2 cm/px, model suits 4 cm/px: resampled ×0.500 before tiling');
+    expect(JSON.parse(half.stdout).tiles).toEqual({ overlap: 0.2, wholeImagePass: true, gsdCm: 2 });
+    const coarse = await runEval(['detect', '--images', annotated, '--labels', annotated, '--label-map', vocMap, '--tiles', '--gsd', '8', '--json']);
+    expect(coarse.stderr).toContain('images at 8 cm/px, no finer than the 4 cm/px the model suits: tiled at their own resolution');
+    expect((await runEval(['detect', '--images', annotated, '--labels', annotated, '--gsd', '2'])).stderr).toContain('--gsd is for --tiles');
+    for (const value of ['0', 'high']) {
+      const bad = await runEval(['detect', '--images', annotated, '--labels', annotated, '--tiles', '--gsd', value]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`--gsd must be a positive number of centimetres per pixel, got "${value}"`);
+    }
+  });
 });

@@ -54,6 +54,17 @@ describe('real annotations from labelme-examples', () => {
     expect(img!.boxes[0]!.box.map((v) => Math.round(v))).toEqual([459, 75, 691, 170]);
     expect(img!.boxes[1]!.ignore).toBe(true);
   });
+
+  it('YOLO txt in the usual 10-class VisDrone numbering (k−1), mapped by its own label map', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'yolo10-'));
+    await copyFile(samplePath('darknet/dog.jpg'), path.join(dir, 'street.jpg'));
+    // The same van as class 4 here, a motor (9) and a tricycle (6, no COCO class).
+    await writeFile(path.join(dir, 'street.cars.yolo.txt'), '4 0.748698 0.211806 0.302083 0.164931\n9 0.2 0.8 0.05 0.1\n6 0.5 0.5 0.1 0.1\n');
+    const raw = await readYoloDataset(dir, dir);
+    const map = await readLabelMap(path.join(REPO_ROOT, 'models/evaluate/label-maps/visdrone-yolo-to-coco.json'));
+    const [img] = applyLabelMap(raw, map);
+    expect(img!.boxes.map((b) => (b.ignore ? null : b.label))).toEqual(['car', 'motorcycle', null]);
+  });
 });
 
 describe('broken label files name file and line', () => {

@@ -61,6 +61,20 @@ describe('renderFootage', () => {
     expect(grey(await meanColour(video, 18, right))).toBe(false);
   }, 60_000);
 
+  it("changes the light of the whole picture along the plan's lighting points (dusk), nothing else", async () => {
+    const plan = checkPlan(
+      { width: 320, height: 240, fps: 5, seconds: 4, background: { image: samplePath('darknet/dog.jpg') }, sprites: {}, actors: [], lighting: [[0, 0, 1], [1, 0, 1], [3, -0.3, 0.7]] },
+      path.join(dir, 'dusk.json'),
+    );
+    const video = path.join(dir, 'dusk.mp4');
+    await renderFootage(plan, video, dir);
+    const whole = { left: 0, top: 0, width: 320, height: 240 };
+    const luma = async (n: number) => (await meanColour(video, n, whole)).reduce((a, b) => a + b, 0) / 3;
+    const [start, held, dusk] = [await luma(0), await luma(4), await luma(18)];
+    expect(Math.abs(held - start)).toBeLessThan(2);
+    expect(dusk).toBeLessThan(start - 40);
+  }, 60_000);
+
   it('holds the ends and interpolates between points', () => {
     expect(piecewise([[0, 10]])).toBe('10');
     expect(piecewise([[0, 10], [2, 30]])).toBe('if(lt(t,2),10+10*(t-0),30)');
@@ -103,6 +117,12 @@ describe('checkPlan', () => {
     expect(errorOf((p) => ((p.actors as Array<{ sprite: string }>)[0]!.sprite = 'bus'))).toBe('/plans/x.json: actors[0].sprite: must name one of the sprites (car)');
     expect(errorOf((p) => ((p.actors as Array<{ path: unknown }>)[0]!.path = [[1, 0, 0], [1, 5, 5]]))).toBe('/plans/x.json: actors[0].path[1][0]: times must increase');
     expect(errorOf((p) => ((p.actors as Array<{ path: unknown }>)[0]!.path = [[3, 0, 0]]))).toBe('/plans/x.json: actors[0].path[0][0]: must be a number from 0 to 2');
+    expect(errorOf((p) => (p.lighting = []))).toBe('/plans/x.json: lighting: must be a non-empty list of [seconds, brightness, contrast]');
+    expect(errorOf((p) => (p.lighting = [[0, -0.2]]))).toBe('/plans/x.json: lighting[0]: must be [seconds, brightness, contrast]');
+    expect(errorOf((p) => (p.lighting = [[0, -1.5, 1]]))).toBe('/plans/x.json: lighting[0][1]: must be a number from -1 to 1');
+    expect(errorOf((p) => (p.lighting = [[0, 0, 4]]))).toBe('/plans/x.json: lighting[0][2]: must be a number from 0 to 3');
+    expect(errorOf((p) => (p.lighting = [[1, 0, 1], [1, -0.2, 1]]))).toBe('/plans/x.json: lighting[1][0]: times must increase');
+    expect(errorOf((p) => (p.lighting = [[5, 0, 1]]))).toBe('/plans/x.json: lighting[0][0]: must be a number from 0 to 2');
   });
 
   it('says which file is not JSON', async () => {

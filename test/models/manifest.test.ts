@@ -29,6 +29,8 @@ describe('model manifest', () => {
     expect(model.labels.slice(0, 3)).toEqual(['person', 'bicycle', 'car']);
     expect(model.file).toBe(path.join(MODELS_DIR, 'generated/nanodet-coco-416.onnx'));
     expect(model.input).toMatchObject({ width: 416, height: 416, layout: 'NCHW', channels: 'BGR', resize: 'stretch' });
+    // Exported with a dynamic batch; from the air it suits 4 cm/px (README: GSD-aware tiling).
+    expect(model.input).toMatchObject({ maxBatch: 8, gsdCm: 4 });
   });
 
   it('fills input defaults a YOLO export needs (letterbox, pad 114, /255)', async () => {
@@ -48,6 +50,12 @@ describe('model manifest', () => {
     ['bad layout', (e) => ({ ...e, input: { width: 8, height: 8, layout: 'CHW' } }), /input\.layout: must be one of NCHW, NHWC/],
     ['missing id', (e) => ({ ...e, id: undefined }), /models\[0\] id: must be a non-empty string/],
     ['bad strides', (e) => ({ ...e, output: { strides: [8, 0] } }), /output\.strides: must be a list of positive integers/],
+    ['a batch of 0', (e) => ({ ...e, input: { width: 8, height: 8, maxBatch: 0 } }), /input\.maxBatch: must be a whole number from 1 to 64/],
+    ['a fractional batch', (e) => ({ ...e, input: { width: 8, height: 8, maxBatch: 2.5 } }), /input\.maxBatch: must be a whole number/],
+    ['a batch given as text', (e) => ({ ...e, input: { width: 8, height: 8, maxBatch: '8' } }), /input\.maxBatch: must be a whole number/],
+    ['a negative GSD', (e) => ({ ...e, input: { width: 8, height: 8, gsdCm: -3 } }), /input\.gsdCm: must be a number of centimetres per pixel from 0\.1 to 500/],
+    ['a GSD given as text', (e) => ({ ...e, input: { width: 8, height: 8, gsdCm: '3.2' } }), /input\.gsdCm: must be a number of centimetres/],
+    ['a GSD in metres by mistake', (e) => ({ ...e, input: { width: 8, height: 8, gsdCm: 0.03 } }), /input\.gsdCm: must be a number of centimetres per pixel from 0\.1/],
   ];
   for (const [name, mutate, message] of broken) {
     it(`rejects an entry with ${name}, naming the file, entry and field`, async () => {
@@ -102,8 +110,8 @@ describe('second-stage entries: classifiers and the plate reader', () => {
       expect(part.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
     // Detectors stay in `models`; every kind is in `entries`.
-    expect(manifest.models.map((m) => m.id)).toEqual(['nanodet-coco-416']);
-    expect(manifest.entries.map((m) => m.kind)).toEqual(['detector', 'plate-reader', 'embedder']);
+    expect(manifest.models.map((m) => m.id)).toEqual(['nanodet-coco-416', 'nanodet-coco-416-int8']);
+    expect(manifest.entries.map((m) => m.kind)).toEqual(['detector', 'detector', 'plate-reader', 'embedder']);
   });
 
   it('parses a classifier with its defaults (softmax, 10% margin)', async () => {

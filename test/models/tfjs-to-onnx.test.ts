@@ -54,9 +54,9 @@ afterAll(async () => {
 });
 
 describe('NanoDet TF.js → ONNX', () => {
-  it('declares the renamed input and outputs with static shapes', () => {
-    expect(converted.inputs).toEqual([{ name: 'input', dims: [1, 3, SIZE, SIZE] }]);
-    expect(converted.outputs).toEqual(EXPECTED_OUTPUTS.map(([, name, dims]) => ({ name, dims })));
+  it('declares the renamed input and outputs, static but for a dynamic batch', () => {
+    expect(converted.inputs).toEqual([{ name: 'input', dims: [-1, 3, SIZE, SIZE] }]);
+    expect(converted.outputs).toEqual(EXPECTED_OUTPUTS.map(([, name, dims]) => ({ name, dims: [-1, ...dims.slice(1)] })));
     expect(session.inputNames).toEqual(['input']);
     expect(session.outputNames).toEqual(EXPECTED_OUTPUTS.map(([, name]) => name));
   });
@@ -81,6 +81,29 @@ describe('NanoDet TF.js → ONNX', () => {
 
   it.skipIf(!existsSync(photoPath))('matches TF.js on a real photo', async () => {
     await expectSameOutputs(path.basename(photoPath), await photo(photoPath));
+  }, 30_000);
+
+  it('gives each image of a batch what it gives that image alone', async () => {
+    const images = [seededUniform(3 * SIZE * SIZE, 7), await syntheticImage(), seededUniform(3 * SIZE * SIZE, 8)];
+    const batch = new Float32Array(images.length * 3 * SIZE * SIZE);
+    images.forEach((img, i) => batch.set(img, i * img.length));
+    const together = await session.run({ input: new ort.Tensor('float32', batch, [images.length, 3, SIZE, SIZE]) });
+    for (const [i, img] of images.entries()) {
+      const alone = await session.run({ input: new ort.Tensor('float32', img, [1, 3, SIZE, SIZE]) });
+      for (const [, name, dims] of EXPECTED_OUTPUTS) {
+        expect(together[name]!.dims).toEqual([images.length, ...dims.slice(1)]);
+        const per = (alone[name]!.data as Float32Array).length;
+        const slice = (together[name]!.data as Float32Array).subarray(i * per, (i + 1) * per);
+        expect(maxAbsDiff(slice, alone[name]!.data as Float32Array), `${name} of image ${i}`).toBeLessThanOrEqual(1e-5);
+      }
+    }
+  }, 30_000);
+
+  it('keeps the fixed batch of one on request, bytes unchanged from before dynamic batches', async () => {
+    const fixed = await convertNanodet(modelJson, undefined, 1);
+    expect(fixed.inputs).toEqual([{ name: 'input', dims: [1, 3, SIZE, SIZE] }]);
+    expect(fixed.outputs).toEqual(EXPECTED_OUTPUTS.map(([, name, dims]) => ({ name, dims })));
+    expect(createHash('sha256').update(fixed.onnx).digest('hex')).toBe('aef741315c1abcc9e082ddff52c9f451e0dcb4f1f4e2a8190a64cb9bdefd6967');
   }, 30_000);
 
   it('converts to identical bytes every time', async () => {

@@ -79,6 +79,10 @@ describe('analysable types', () => {
     }
     // The muck-truck line says what is missing: trucks are detected, their cover is not classified.
     expect(byType.uncovered_muck_truck!.missing).toBe('no classifier sets cover=uncovered on truck');
+    // The two types a model-free method still finds say so, beside "not analysed".
+    expect(describeAnalysis(byType.exposed_garbage!)).toMatch(/without a model: fixed cameras still find objects left behind in watch zones/);
+    expect(describeAnalysis(byType.illegal_construction!)).toMatch(/without a model: comparing two surveys/);
+    expect(byType.uncovered_muck_truck!.withoutModel).toBeUndefined();
   });
 
   it('a city detector with garbage and structure labels makes those types analysed, naming the model', async () => {

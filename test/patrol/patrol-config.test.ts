@@ -36,7 +36,7 @@ it('refuses bad patrol fields, naming the camera and the field', () => {
   expect(problem({ mode: 'patrolling' })).toBe('cams/gate-3.json: camera "gate-3", analysis.mode: must be "continuous" or "patrol", got "patrolling"');
   expect(problem({ mode: 'patrol', everySeconds: 0 })).toBe('cams/gate-3.json: camera "gate-3", analysis.everySeconds: must be a number from 1 to 3600, got 0');
   expect(problem({ mode: 'patrol', everySeconds: '30' })).toBe('cams/gate-3.json: camera "gate-3", analysis.everySeconds: must be a number from 1 to 3600, got "30"');
-  expect(problem({ mode: 'patrol', grab: 'kept' })).toBe('cams/gate-3.json: camera "gate-3", analysis.grab: must be one of snapshot, keyframe, got "kept"');
+  expect(problem({ mode: 'patrol', grab: 'kept' })).toBe('cams/gate-3.json: camera "gate-3", analysis.grab: must be one of snapshot, keyframe, session, got "kept"');
   expect(problem({ mode: 'patrol', grab: 'snapshot' })).toBe(`cams/gate-3.json: camera "gate-3", analysis.snapshotUrl: is required for grab "snapshot" (the camera's JPEG snapshot URL)`);
   expect(problem({ everySeconds: 30 })).toBe('cams/gate-3.json: camera "gate-3", analysis.everySeconds: applies to patrol only: set analysis.mode to "patrol"');
   expect(problem({ mode: 'continuous', snapshotUrl: 'http://x/s.jpg' })).toBe('cams/gate-3.json: camera "gate-3", analysis.snapshotUrl: applies to patrol only: set analysis.mode to "patrol"');

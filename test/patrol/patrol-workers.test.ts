@@ -88,7 +88,7 @@ it('shares patrol cameras over workers, one worker per camera, and lets a remove
   const metricsText = (await a.metrics.registry.metrics()) + (await b.metrics.registry.metrics());
   for (const id of CAMERAS) expect(metricsText).toMatch(new RegExp(`patrol_passes_total\\{camera="${id}",method="snapshot"\\} [1-9]`));
 
-  // A camera removed is let go by its worker within the stop check (before close: see the report on close()).
+  // A camera removed is let go by its worker within the stop check.
   for (const id of CAMERAS) await queue.removeCamera(id);
   await until(() => CAMERAS.every((id) => holders(id).length === 0), 20_000, 'cameras let go');
 }, 150_000);

@@ -1,8 +1,11 @@
 // Cases with real evidence for page tests: a crop and a frame cut from a sample photo, posted
 // through the API like a worker would.
 import sharp from 'sharp';
-import type { CaseObservation } from '../../contracts/case.ts';
+import type { CaseObservation, EvidenceItem } from '../../contracts/case.ts';
+import type { Box, Violation } from '../../contracts/types.ts';
+import { captureEvidence } from '../../pipeline/evidence/capture.ts';
 import { observation, type TestApi } from './api.ts';
+import { frameFromSample } from './frames.ts';
 import { samplePath } from './samples.ts';
 
 export async function caseFromSample(
@@ -28,4 +31,26 @@ export async function caseFromSample(
   });
   if (res.statusCode >= 300) throw new Error(`case from ${sample}: ${res.body}`);
   return res.json().caseId;
+}
+
+/**
+ * A sighting of a sample photo posted as a camera's case, its evidence made by the product's own
+ * capture (frame, crop, clean frame) as a worker would: for tests that export or label what
+ * reviewers saw. Returns the case id and the evidence stored.
+ */
+export async function capturedCase(
+  api: TestApi,
+  s: { name: string; file: string; camera: string; type: Violation['type']; label: string; box: Box },
+): Promise<{ caseId: number; evidence: EvidenceItem[] }> {
+  const frame = await frameFromSample(s.file, s.camera, new Date(api.clock.now.getTime() - 60_000));
+  const v: Violation = { type: s.type, sourceId: s.camera, observedAt: frame.capturedAt, box: s.box, score: 0.8, label: s.label, evidenceFrames: [frame] };
+  const evidence = await captureEvidence(v, api.objects, { sourceName: s.camera });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/cases',
+    headers: api.headers('ingest'),
+    payload: observation({ dedupeKey: `${s.type}:${s.name}`, type: s.type, label: s.label, box: s.box, source: { kind: 'camera', id: s.camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
+  });
+  if (res.statusCode !== 201) throw new Error(`case ${s.name} from ${s.file}: ${res.statusCode} ${res.body}`);
+  return { caseId: res.json().caseId, evidence };
 }

@@ -83,6 +83,7 @@ describe('what a survey report says about its detector', () => {
     expect(statement.aerial).toBe(false);
     expect(statement.statement).toContain(manifest.defaultDetector);
     expect(statement.statement).toMatch(/NOT an aerial model: .*COCO detector, trained on ground-level photos/);
+    expect(statement.statement).toMatch(/finer ground sample distance first shrunk to the one the model suits \(nanodet-coco-416 4 cm\/px\)/);
 
     const plan = planAirAnalysis(analysableTypes(manifest, mapping), mapping, DEFAULT_ALLOW_LISTS.survey, { noParking: { type: 'Polygon', coordinates: [square(0, 0, 1, 1)] } });
     const byType = Object.fromEntries(plan.analysis.map((a) => [a.type, a]));

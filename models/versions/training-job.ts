@@ -1,0 +1,147 @@
+// One training run for a target, in stages: the reviewed crops → the held-out reviews (split by
+// source, the same for both models) → a candidate trained on the rest → candidate and live version
+// measured on the same held-out reviews → the promotion rule → the version stored, and promoted
+// when the rule says so, in one transaction. Idempotent: a retried job whose version was stored
+// returns it; files a failed attempt left behind are replaced.
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadManifest, type ClassifierEntry } from '../manifest.ts';
+import { metricsJson, trainClassifier, TrainingInputError } from '../train/train-classifier.ts';
+import { readImageFolder, type Crop, type ImageFolder } from '../train/image-folder.ts';
+import { measureOn } from './evaluate-version.ts';
+import { decidePromotion, PROMOTION_RULE } from './promotion-rule.ts';
+import { syncLiveManifest, versionsDir, type VersionsPlace } from './promotion.ts';
+import { insertVersion, liveVersions, listVersions, recordPromotion, getVersion, type Comparison, type ModelVersion } from './version-store.ts';
+
+/** Share of the reviews' sources held out to compare candidate and live version. */
+export const HELD_OUT_FRACTION = 0.25;
+const HELD_OUT_SALT = 'reviews:';
+/** The held-out reviews of a version, in its folder. */
+export const HELD_OUT_DIR = 'held-out';
+
+export interface TrainingRequest {
+  /** The attribute the model sets: "cover", "verdict_illegal_parking". */
+  target: string;
+  /** Detector labels it classifies. */
+  appliesTo: string[];
+  /** Names this run, so a retried job finds its own version (the BullMQ job id). */
+  runKey: string;
+}
+
+/** Writes the reviewed crops of a target as an image-folder tree under `into`; returns the tree's folder. */
+export type ReviewedCrops = (target: string, into: string) => Promise<string>;
+
+export interface TrainingDeps {
+  place: VersionsPlace;
+  reviewedCrops: ReviewedCrops;
+  now?: () => Date;
+  threads?: number;
+  log?: (obj: object, msg: string) => void;
+}
+
+export interface TrainingOutcome {
+  version: ModelVersion;
+  promoted: boolean;
+}
+
+/**
+ * The held-out side of the reviews: a source (camera day, case) is held out when a hash of its name
+ * falls in the first HELD_OUT_FRACTION, whatever its labels and whatever else was reviewed. So a
+ * source stays on its side from one run to the next, a later version never trains on reviews an
+ * earlier one was measured on, and both models of a comparison are measured on the same reviews.
+ */
+export function splitReviews(crops: readonly Crop[]): { train: Crop[]; heldOut: Crop[] } {
+  const held = (source: string) => createHash('sha256').update(`${HELD_OUT_SALT}${source}`).digest().readUInt32BE(0) / 2 ** 32 < HELD_OUT_FRACTION;
+  return { train: crops.filter((c) => !held(c.source)), heldOut: crops.filter((c) => held(c.source)) };
+}
+
+export async function runTraining(request: TrainingRequest, deps: TrainingDeps): Promise<TrainingOutcome> {
+  const { place } = deps;
+  const log = deps.log ?? (() => undefined);
+  const now = deps.now ?? (() => new Date());
+  const done = (await listVersions(place.db, { target: request.target })).find((v) => v.training.runKey === request.runKey);
+  if (done) return { version: done, promoted: done.comparison?.decision === 'promote' && done.promotedAt !== null };
+
+  const work = await mkdtemp(path.join(os.tmpdir(), `training-${request.target}-`));
+  try {
+    const tree = await readImageFolder(await deps.reviewedCrops(request.target, path.join(work, 'reviews')), 2);
+    const split = splitReviews(tree.crops);
+    const untrained = tree.classes.filter((_, i) => !split.train.some((c) => c.label === i));
+    if (untrained.length > 0) {
+      throw new TrainingInputError(`${request.target}: every review of ${untrained.join(', ')} is held out for measuring; more reviews from other sources are needed to train`);
+    }
+    const trainDir = await writeTree(tree, split.train, path.join(work, 'train'));
+    const heldOut = await readImageFolder(await writeTree(tree, split.heldOut, path.join(work, 'held-out')), 1);
+    log({ target: request.target, crops: tree.crops.length, train: split.train.length, heldOut: split.heldOut.length }, 'training: reviews split by source');
+
+    const id = await nextVersionId(place, request.target);
+    const dir = path.join(versionsDir(place.modelsDir), id);
+    await rm(dir, { recursive: true, force: true });
+    const trained = await trainClassifier({
+      crops: trainDir, id, out: dir, attribute: request.target, appliesTo: request.appliesTo,
+      ...(place.baseManifest ? { manifest: place.baseManifest } : {}),
+      ...(deps.threads ? { threads: deps.threads } : {}),
+      log: (line) => log({ target: request.target, id }, line),
+    });
+    // Kept with the version: `compare` measures any two versions of the target on these.
+    await writeTree(tree, split.heldOut, path.join(dir, HELD_OUT_DIR));
+    const candidateEntry = (await loadManifest(trained.manifest)).classifiers.find((c) => c.id === id)!;
+    const candidate = await measureOn(candidateEntry, heldOut, deps.threads);
+    const liveId = (await liveVersions(place.db)).get(request.target) ?? null;
+    const live = liveId === null ? null : await getVersion(place.db, liveId);
+    const current = live === null ? null : await measureOn(await entryOf(place, live), heldOut, deps.threads);
+    const rule = decidePromotion(candidate, current);
+    const comparison: Comparison = {
+      heldOut: { crops: heldOut.crops.length, sources: new Set(heldOut.crops.map((c) => c.source)).size },
+      candidate: { id, ...metricsJson(candidate) },
+      current: live === null || current === null ? null : { id: live.id, ...metricsJson(current) },
+      rule: PROMOTION_RULE,
+      ...rule,
+    };
+    log({ target: request.target, id, live: live?.id ?? null, decision: rule.decision, reasons: rule.reasons, rule: PROMOTION_RULE }, `training: ${rule.decision} ${id}`);
+
+    const raw = JSON.parse(await readFile(trained.manifest, 'utf8')) as { models: Record<string, unknown>[] };
+    const entry = raw.models.find((m) => m.id === id)!;
+    const at = now();
+    await place.db.transaction(async (tx) => {
+      await insertVersion(tx, {
+        id, kind: 'classifier', target: request.target, parentId: live?.id ?? null,
+        dir: path.relative(place.modelsDir, dir), entry,
+        training: { ...(entry.training as object), runKey: request.runKey, reviews: tree.crops.length },
+        metrics: { heldOut: metricsJson(trained.heldOut) },
+        comparison, createdAt: at, createdBy: 'training job',
+      });
+      if (rule.decision === 'promote') {
+        await recordPromotion(tx, id, { name: 'training job', role: 'system' }, at, rule.reasons.join('; '));
+        await syncLiveManifest(tx, place);
+      }
+    });
+    return { version: await getVersion(place.db, id), promoted: rule.decision === 'promote' };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A version's manifest entry, loaded (files resolved) from the manifest in its folder. */
+export async function entryOf(place: Pick<VersionsPlace, 'modelsDir'>, v: ModelVersion): Promise<ClassifierEntry> {
+  const manifest = await loadManifest(path.join(place.modelsDir, v.dir, 'manifest.json'));
+  const entry = manifest.classifiers.find((c) => c.id === v.id);
+  if (!entry) throw new Error(`${manifest.path} does not declare ${v.id}`);
+  return entry;
+}
+
+/** "<target>-<n>", n one past the highest stored; ids the trainer accepts (lower case). */
+async function nextVersionId(place: VersionsPlace, target: string): Promise<string> {
+  const stem = target.toLowerCase().replace(/_/g, '-');
+  const taken = (await listVersions(place.db, { target })).map((v) => Number(v.id.slice(stem.length + 1))).filter(Number.isInteger);
+  return `${stem}-${Math.max(0, ...taken) + 1}`;
+}
+
+async function writeTree(tree: ImageFolder, crops: readonly Crop[], dir: string): Promise<string> {
+  // Only classes with crops get a folder: an empty class folder is an error to the tree reader.
+  for (const c of new Set(crops.map((k) => k.label))) await mkdir(path.join(dir, tree.classes[c]!), { recursive: true });
+  for (const c of crops) await copyFile(c.file, path.join(dir, tree.classes[c.label]!, path.basename(c.file)));
+  return dir;
+}
