@@ -98,19 +98,8 @@ function promotionOf(r: Row): Promotion {
   };
 }
 
-export interface NewVersion {
-  id: string;
-  kind: string;
-  target: string;
-  parentId: string | null;
-  dir: string;
-  entry: Record<string, unknown>;
-  training: Record<string, unknown>;
-  metrics: Record<string, unknown>;
-  comparison: Comparison | null;
-  createdAt: Date;
-  createdBy: string;
-}
+/** A version as it is stored: what it is and where it came from; promotion is recorded later. */
+export type NewVersion = Omit<ModelVersion, 'createdAt' | 'promotedAt' | 'promotedBy' | 'live'> & { createdAt: Date };
 
 export async function insertVersion(db: Queryable, v: NewVersion): Promise<void> {
   const taken = await db.query('SELECT 1 FROM model_versions WHERE id = $1', [v.id]);
