@@ -12,6 +12,7 @@ import { findModel, loadManifest, type ModelEntry } from '../models/manifest.ts'
 import { sha256OfFile } from '../models/model-file.ts';
 import { importers } from '../models/import/importers.ts';
 import { derivedImporters } from '../models/import/derived-importers.ts';
+import { writeCocoLabels } from '../models/import/coco-labels.ts';
 import { parseCli } from './cli/args.ts';
 
 const { values } = parseCli({
@@ -19,6 +20,8 @@ const { values } = parseCli({
   usage: 'usage: npm run models:import [-- --pin] [--manifest models/manifest.json]',
   options: { pin: { type: 'boolean', default: false }, manifest: { type: 'string' } },
 });
+// The labels the manifest names come from the model's npm package, before the manifest is read.
+await writeCocoLabels();
 const manifest = await loadManifest(values.manifest);
 const require = createRequire(import.meta.url);
 
