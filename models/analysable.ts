@@ -26,8 +26,16 @@ const WITHOUT_MODEL: Partial<Record<ViolationType, string>> = {
   illegal_construction: 'comparing two surveys (npm run survey:compare) still finds new structures outside permittedBuildings',
 };
 
-export function analysableTypes(manifest: Manifest, mapping: ViolationLabels): TypeAnalysis[] {
-  const detectors = manifest.models.filter((m) => m.enabled !== false);
+export interface AnalysisScope {
+  /**
+   * false: for camera workers, which do not load detectors declared `aerial` (trained on drone
+   * images), so a type only an aerial detector finds is not analysed on their cameras. Default true.
+   */
+  aerialDetectors?: boolean;
+}
+
+export function analysableTypes(manifest: Manifest, mapping: ViolationLabels, scope: AnalysisScope = {}): TypeAnalysis[] {
+  const detectors = manifest.models.filter((m) => m.enabled !== false && (scope.aerialDetectors !== false || m.aerial !== true));
   return VIOLATION_TYPE_LIST.map((type): TypeAnalysis => {
     const m = mapping.types[type];
     const without = WITHOUT_MODEL[type];

@@ -112,6 +112,12 @@ export interface ClassifierEntry extends EntryBase, PinnedFile {
   appliesTo: string[];
   /** Context around the box, as a fraction of its width and height on each side (default 0.1). */
   cropMargin: number;
+  /**
+   * Verdict models only (labels confirmed/rejected): a·logit(detector score) + b is added to the
+   * model's logit difference (confirmed − rejected) for a sighting with a detector score
+   * (pipeline/cases/verdict.ts, models/train/verdict-model.ts).
+   */
+  prior?: { detectorScore: { a: number; b: number } };
 }
 
 /**
@@ -321,6 +327,7 @@ async function parseClassifier(item: Item, base: EntryBase, dir: string, fail: F
   if (typeof cropMargin !== 'number' || !(cropMargin >= 0 && cropMargin <= 1)) {
     throw fail('cropMargin', 'must be a number from 0 to 1 (fraction of the box added on each side)');
   }
+  const prior = item.prior === undefined ? undefined : parseDetectorScorePrior(item.prior, labels, fail);
   return {
     ...base,
     kind: 'classifier',
@@ -331,7 +338,19 @@ async function parseClassifier(item: Item, base: EntryBase, dir: string, fail: F
     attribute,
     appliesTo: appliesTo as string[],
     cropMargin,
+    ...(prior ? { prior } : {}),
   };
+}
+
+function parseDetectorScorePrior(v: unknown, labels: readonly string[], fail: Fail): NonNullable<ClassifierEntry['prior']> {
+  const d = isObject(v) ? v.detectorScore : undefined;
+  if (!isObject(d) || typeof d.a !== 'number' || typeof d.b !== 'number' || !Number.isFinite(d.a) || !Number.isFinite(d.b)) {
+    throw fail('prior', 'must be {"detectorScore": {"a": number, "b": number}}');
+  }
+  if (labels.length !== 2 || !labels.includes('confirmed') || !labels.includes('rejected')) {
+    throw fail('prior', `a detector-score prior is for verdict models with labels confirmed and rejected (these labels: ${labels.join(', ')})`);
+  }
+  return { detectorScore: { a: d.a, b: d.b } };
 }
 
 async function parseEmbedder(item: Item, base: EntryBase, dir: string, fail: Fail): Promise<EmbedderEntry> {

@@ -165,7 +165,7 @@ export async function createModelRegistry(options: RegistryOptions = {}): Promis
         mapping,
         detectors: detectorSet,
         classifiers,
-        analysable: analysableTypes(manifest, mapping),
+        analysable: analysableTypes(manifest, mapping, { aerialDetectors: options.aerialDetectors === true }),
         detectFrame: async (frame) => withClassifiers(await detectorSet.detectFrame(frame), frame),
         detectImage: async (bytes, source) => withClassifiers(await detectorSet.detectImage(bytes, source), bytes),
       };

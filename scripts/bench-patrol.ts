@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseCameraConfig, PATROL_GRABS, type PatrolGrab } from '../contracts/camera.ts';
-import type { FrameDetector } from '../pipeline/cameras/detector-queue.ts';
+import type { QueuedDetector } from '../pipeline/cameras/detector-queue.ts';
 import { createLogger } from '../infra/logger.ts';
 import type { LoopbackRtspServer } from '../pipeline/ingest/loopback-rtsp-server.ts';
 import { startLoopbackSnapshotServer } from '../pipeline/patrol/loopback-snapshot-server.ts';
@@ -28,7 +28,8 @@ const TARGET_EVERY_S = 30;
 const PASSES = 3;
 
 export interface PatrolBenchInput {
-  detector: FrameDetector;
+  /** The shared queue: its counts give the frames per detector call. */
+  detector: QueuedDetector;
   rtsp: LoopbackRtspServer;
   /** Publishes the bench's RTSP stream under a name and returns the name. */
   publish: () => Promise<string>;
@@ -44,6 +45,8 @@ interface Trial {
   misses: number;
   cpuShare: number;
   sourceCpuShare: number;
+  /** Frames per detector call (frames of several cameras batched). */
+  meanBatch: number;
 }
 
 export async function benchPatrol(input: PatrolBenchInput): Promise<void> {
@@ -65,7 +68,7 @@ export async function benchPatrol(input: PatrolBenchInput): Promise<void> {
         const t = await trial(n, method, everyS, limitS, method === 'snapshot' ? snapshots.url('/cam.jpg') : input.rtsp.url(stream), input, log);
         process.stdout.write(
           `patrol (${method}) N=${n} every ${everyS} s (= ${Math.floor(n * scale)} cameras every ${TARGET_EVERY_S} s): worst interval ${t.worstIntervalS.toFixed(2)} s ` +
-            `(limit ${limitS.toFixed(2)}), misses ${t.misses}, CPU ${(t.cpuShare * 100).toFixed(0)}% of the machine, sources ${(t.sourceCpuShare * 100).toFixed(0)}%  ${t.ok ? 'OK' : 'NOT SUSTAINED'}\n`,
+            `(limit ${limitS.toFixed(2)}), misses ${t.misses}, CPU ${(t.cpuShare * 100).toFixed(0)}% of the machine, sources ${(t.sourceCpuShare * 100).toFixed(0)}%, ${t.meanBatch.toFixed(1)} frames a detector call  ${t.ok ? 'OK' : 'NOT SUSTAINED'}\n`,
         );
         return t;
       };
@@ -98,6 +101,8 @@ async function trial(n: number, method: PatrolGrab, everyS: number, limitS: numb
   const cpu0 = cpuSeconds();
   const src0 = sourceCpuSeconds(input.rtsp.pids());
   const t0 = Date.now();
+  const runs0 = input.detector.runs;
+  const batches0 = input.detector.batches;
   for (let i = 0; i < n; i++) {
     const config = parseCameraConfig(
       {
@@ -127,6 +132,7 @@ async function trial(n: number, method: PatrolGrab, everyS: number, limitS: numb
     misses,
     cpuShare: (cpuSeconds() - cpu0) / wallS / cores,
     sourceCpuShare: (sourceCpuSeconds(input.rtsp.pids()) - src0) / wallS / cores,
+    meanBatch: input.detector.batches > batches0 ? (input.detector.runs - runs0) / (input.detector.batches - batches0) : 0,
   };
 }
 

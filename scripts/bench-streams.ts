@@ -1,4 +1,4 @@
-// npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes --identity on|off]
+// npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes --identity on|off --batch on|off|N]
 //
 // How many cameras one machine watches: N concurrent loopback RTSP streams (1280x720 H.264,
 // 25 fps, 2 s GOP; half a busy plaza from OpenCV's vtest.avi, half a still street from darknet's
@@ -8,6 +8,8 @@
 // detector runs per second and the share of frames motion gating skipped. It asserts nothing.
 // `--identity off` runs without the appearance embedder (vehicles told apart by position alone),
 // which is how the cost of identity in cameras per machine is measured: one run each way.
+// `--batch off` (the default, as camera workers run) runs the shared detector one frame per
+// session.run; `on` takes up to the model's input.maxBatch waiting frames, `--batch 2` at most two.
 //
 // Lag of a frame = when its analysis ended − when it was due, the due time being its stream
 // timestamp placed on the wall clock by the least-delayed frame of that stream. A decoder that
@@ -26,7 +28,7 @@ import { samplePath } from '../infra/samples.ts';
 import { parseCli, usageError } from './cli/args.ts';
 import { PATROL_GRABS, type PatrolGrab } from '../contracts/camera.ts';
 
-const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes,patrol --grabs snapshot,keyframe,session --identity on|off]' };
+const cli = { command: 'npm run bench:streams', usage: 'usage: npm run bench:streams [-- --seconds 10 --warmup 3 --max 32 --modes full,keyframes,patrol --grabs snapshot,keyframe,session --identity on|off --batch on|off|N]' };
 const { values } = parseCli({
   ...cli,
   options: {
@@ -35,10 +37,14 @@ const { values } = parseCli({
     max: { type: 'string', default: '32' },
     modes: { type: 'string', default: 'full,keyframes' },
     identity: { type: 'string', default: 'on' },
+    batch: { type: 'string', default: 'off' },
     grabs: { type: 'string' },
   },
 });
 if (values.identity !== 'on' && values.identity !== 'off') usageError(cli, `--identity must be on or off (got "${values.identity}")`);
+const batchCap = values.batch === 'on' ? Infinity : values.batch === 'off' ? 1 : Number(values.batch);
+if (!Number.isInteger(batchCap) && batchCap !== Infinity) usageError(cli, `--batch must be on, off or a whole number of frames (got "${values.batch}")`);
+if (batchCap < 1) usageError(cli, `--batch must be at least 1 frame (got "${values.batch}")`);
 /** undefined: the manifest's embedder, as a worker runs; null: none. */
 const embedder = values.identity === 'off' ? null : undefined;
 const MODES = values.modes!.split(',');
@@ -57,6 +63,8 @@ interface Trial {
   minRate: number;
   expectedRate: number;
   detectorRunsPerS: number;
+  /** Frames per detector call, mean over the measured window. */
+  meanBatch: number;
   skippedShare: number;
   dropped: number;
   stalls: number;
@@ -74,7 +82,8 @@ const still = await stillVideo(samplePath('darknet/dog.jpg'), path.join(dir, 'st
 const still720 = await h264Video(still, path.join(dir, 'still.mp4'), to720);
 
 const server = await startRtspServer();
-const detector = queueDetector(await createCameraDetector({ threads: 1 }));
+const cameraDetector = await createCameraDetector({ threads: 1 });
+const detector = queueDetector(cameraDetector, { maxBatch: batchCap });
 let published = 0;
 
 async function ensurePublished(n: number): Promise<void> {
@@ -106,11 +115,13 @@ async function trial(n: number, mode: 'full' | 'keyframes'): Promise<Trial> {
   while (Date.now() - started < 60_000 && watches.some((w) => w.health().frames < 3)) await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
   const runs0 = detector.runs;
+  const batches0 = detector.batches;
   const restarts0 = watches.map((w) => w.health().restarts);
   const from = Date.now();
   await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
   const to = Date.now();
   const runs1 = detector.runs;
+  const batches1 = detector.batches;
   const health = watches.map((w) => w.health());
   await Promise.all(watches.map((w) => w.stop()));
 
@@ -149,6 +160,7 @@ async function trial(n: number, mode: 'full' | 'keyframes'): Promise<Trial> {
     minRate,
     expectedRate,
     detectorRunsPerS: (runs1 - runs0) / ((to - from) / 1000),
+    meanBatch: batches1 > batches0 ? (runs1 - runs0) / (batches1 - batches0) : 0,
     skippedShare: measured.length ? skipped / measured.length : 0,
     dropped: health.reduce((s, h) => s + h.dropped, 0),
     stalls,
@@ -158,7 +170,7 @@ async function trial(n: number, mode: 'full' | 'keyframes'): Promise<Trial> {
 
 const fmt = (t: Trial) =>
   `${t.mode.padEnd(9)} N=${String(t.n).padStart(2)}  lag p95 ${t.p95LagS.toFixed(2)} s (max ${t.maxLagS.toFixed(2)})  ` +
-  `slowest stream ${t.minRate.toFixed(2)}/${t.expectedRate} fps  detector ${t.detectorRunsPerS.toFixed(1)} runs/s  ` +
+  `slowest stream ${t.minRate.toFixed(2)}/${t.expectedRate} fps  detector ${t.detectorRunsPerS.toFixed(1)} runs/s (${t.meanBatch.toFixed(1)} frames a call)  ` +
   `skipped ${(t.skippedShare * 100).toFixed(0)}%  dropped ${t.dropped}  restarts ${t.stalls}  ${t.sustained ? 'OK' : 'NOT SUSTAINED'}`;
 
 const results: Record<string, { best?: Trial; firstFail?: Trial }> = {};
@@ -202,7 +214,7 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-process.stdout.write(`\nidentity (appearance embedder): ${values.identity}\n`);
+process.stdout.write(`\nidentity (appearance embedder): ${values.identity}; frames of several cameras batched: at most ${Math.min(batchCap, cameraDetector.maxBatch)} a call (--batch ${values.batch})\n`);
 const line = (mode: string) => {
   const r = results[mode];
   if (!r) return undefined;

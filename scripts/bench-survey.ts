@@ -1,9 +1,11 @@
-// `npm run bench:survey [-- --image FILE --images N --gsd CM --sweep]`: how many 4000x3000 drone
-// photos a minute this machine analyses with tiled detection as the survey worker runs it (the
+// `npm run bench:survey [-- --image FILE --images N --gsd CM --model ID --sweep]`: how many 4000x3000
+// drone photos a minute this machine analyses with tiled detection as the survey worker runs it (the
 // manifest's maxBatch, GSD-aware resampling when --gsd states the photo's GSD, one photo after
 // another), and where the time goes. --sweep also measures batch sizes 1, 2, 4, 8, one against two
 // intra-op threads, graph optimisation levels and the next photo decoded while this one is
-// inferred, each on the same photo in this one run. Prints figures measured in this run; asserts nothing.
+// inferred, each on the same photo in this one run. --model measures another detector of the
+// manifest (e.g. nanodet-coco-416-int8) than the default. Prints figures measured in this run;
+// asserts nothing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -14,22 +16,29 @@ import { resampleFactor } from '../pipeline/survey/survey-scale.ts';
 import { detectTiled } from '../pipeline/survey/tiled-detection.ts';
 import { parseCli, usageError } from './cli/args.ts';
 
-const cli = { command: 'npm run bench:survey', usage: 'usage: npm run bench:survey [-- --image FILE --images 4 --gsd 1.5 --sweep]' };
+const cli = { command: 'npm run bench:survey', usage: 'usage: npm run bench:survey [-- --image FILE --images 4 --gsd 1.5 --model ID --sweep]' };
 const { values } = parseCli({
   ...cli,
-  options: { image: { type: 'string' }, images: { type: 'string', default: '4' }, gsd: { type: 'string' }, sweep: { type: 'boolean', default: false } },
+  options: { image: { type: 'string' }, images: { type: 'string', default: '4' }, gsd: { type: 'string' }, model: { type: 'string' }, sweep: { type: 'boolean', default: false } },
 });
 const count = Number(values.images);
 if (!(Number.isInteger(count) && count >= 1)) usageError(cli, `--images must be a whole number from 1, got "${values.images}"`);
 const gsd = values.gsd === undefined ? undefined : Number(values.gsd);
 if (gsd !== undefined && !(gsd > 0 && Number.isFinite(gsd))) usageError(cli, `--gsd must be a positive number of centimetres per pixel, got "${values.gsd}"`);
+const manifest = await loadManifest();
+const model = (() => {
+  try {
+    return findModel(manifest, values.model);
+  } catch (error) {
+    return usageError(cli, `--model: ${(error as Error).message}`);
+  }
+})();
 const root = path.resolve(import.meta.dirname, '..');
 // A real photo (darknet's kite.jpg, a beach with people) scaled to a 12-megapixel drone frame, unless
 // --image names one.
 const jpeg = values.image
   ? await readFile(values.image)
   : await sharp(path.join(root, 'samples/cache/darknet/kite.jpg')).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer();
-const model = findModel(await loadManifest());
 
 interface Config {
   name: string;

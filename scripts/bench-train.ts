@@ -4,6 +4,8 @@
 // run: embedding milliseconds per crop (decode + crop + backbone, as `npm run train` does it),
 // seconds to train the head, seconds to build the ONNX file, and the whole run. Figures only.
 // `npm run bench:train -- detector`: detector fine-tuning instead (scripts/bench-train-detector.ts).
+// `npm run bench:train -- embedding --coco DIR`: which embedding and head classify real street crops
+// best, by cross-validation by image (scripts/bench-train-embedding.ts).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,15 +13,19 @@ import sharp from 'sharp';
 import { loadManifest } from '../models/manifest.ts';
 import { readVerifiedModel } from '../models/model-file.ts';
 import { buildClassifierOnnx } from '../models/train/classifier-onnx.ts';
-import { createCropFeatures, DEFAULT_POOLING } from '../models/train/crop-features.ts';
+import { trainClassHead } from '../models/train/class-head.ts';
+import { CLASS_POOLING, createCropFeatures } from '../models/train/crop-features.ts';
 import { readImageFolder, type Crop } from '../models/train/image-folder.ts';
-import { trainSoftmaxHead } from '../models/train/softmax-head.ts';
 import { splitBySource } from '../models/train/source-split.ts';
 import { samplePath } from '../infra/samples.ts';
 import { parseCli } from './cli/args.ts';
 
 if (process.argv[2] === 'detector') {
   await import('./bench-train-detector.ts');
+  process.exit(0);
+}
+if (process.argv[2] === 'embedding') {
+  await import('./bench-train-embedding.ts');
   process.exit(0);
 }
 
@@ -55,7 +61,8 @@ try {
   const tree = await readImageFolder(dir);
   const manifest = await loadManifest();
   const t0 = performance.now();
-  const features = await createCropFeatures(manifest.embedder!, DEFAULT_POOLING, threads);
+  // The trainer's defaults for classes of things: CLASS_POOLING and the nearest-class-mean head.
+  const features = await createCropFeatures(manifest.embedder!, CLASS_POOLING, threads);
   const tEmbed = performance.now();
   const vectors = await features.featuresOf(tree.crops.map((c) => c.file));
   const embedMs = performance.now() - tEmbed;
@@ -65,17 +72,22 @@ try {
   const split = splitBySource(tree.crops, 0.2);
   const fit = splitBySource(split.train, 0.15, 'validation:');
   const tTrain = performance.now();
-  const head = trainSoftmaxHead(labelled(fit.train), labelled(fit.heldOut), tree.classes.length);
+  const head = trainClassHead('prototype', labelled(fit.train), labelled(fit.heldOut), tree.classes.length).trained;
   const trainMs = performance.now() - tTrain;
+  // Softmax regression on the same features, for comparison: the head verdict trees still train.
+  const tSoftmax = performance.now();
+  const softmax = trainClassHead('softmax', labelled(fit.train), labelled(fit.heldOut), tree.classes.length).trained;
+  const softmaxMs = performance.now() - tSoftmax;
   const tOnnx = performance.now();
-  buildClassifierOnnx(await readVerifiedModel(manifest.embedder!), DEFAULT_POOLING, head.head, 'bench');
+  buildClassifierOnnx(await readVerifiedModel(manifest.embedder!), CLASS_POOLING, head.head, 'bench');
   const onnxMs = performance.now() - tOnnx;
-  const pooling = `${DEFAULT_POOLING.features.join('+')}, grid ${DEFAULT_POOLING.grid}${DEFAULT_POOLING.flip ? ', mirror averaged' : ''}`;
+  const pooling = `${CLASS_POOLING.features.join('+')}, grid ${CLASS_POOLING.grid}${CLASS_POOLING.flip ? ', mirror averaged' : ''}`;
   console.log(`bench:train — ${tree.crops.length} crops of ${tree.classes.length} classes, ${os.cpus().length} cores, ${threads} onnxruntime threads, pooling ${pooling}`);
   console.log(`embedding (decode + crop + backbone): ${(embedMs / tree.crops.length).toFixed(1)} ms per crop, ${(embedMs / 1000).toFixed(1)} s in all`);
-  console.log(`training the head (${vectors[0]!.length} features, ${fit.train.length} training + ${fit.heldOut.length} validation crops, ${head.epochs} epochs, weight decay ${head.l2}): ${(trainMs / 1000).toFixed(1)} s`);
+  console.log(`training the head (nearest class mean, ${vectors[0]!.length} features, ${fit.train.length + fit.heldOut.length} crops): ${(trainMs / 1000).toFixed(2)} s`);
+  console.log(`  for comparison, softmax regression on the same features (${fit.train.length} training + ${fit.heldOut.length} validation crops, ${softmax.epochs} epochs, weight decay ${softmax.l2}): ${(softmaxMs / 1000).toFixed(1)} s`);
   console.log(`building the ONNX file: ${(onnxMs / 1000).toFixed(2)} s`);
-  console.log(`embedding + training + ONNX: ${((performance.now() - t0) / 1000).toFixed(1)} s for ${tree.crops.length} crops`);
+  console.log(`embedding + training + ONNX: ${((performance.now() - t0 - softmaxMs) / 1000).toFixed(1)} s for ${tree.crops.length} crops (the comparison head not counted)`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -5,6 +5,9 @@
 // images are held out while heads are trained on the others, so every detection gets a score from a
 // head that never saw its image; the pooled scores are ranked. Heads: the crop alone, the detector
 // score and label alone, all three, and the crop head's logit averaged with the detector score's.
+// Then the verdict model as a correction of the detector score (models/train/verdict-model.ts):
+// the calibrated score alone, and the score plus a crop part whose strength (or none) is chosen on
+// validation folds by image inside each training fold, so the figures stay honest.
 // Prints precision at recall 0.5 / 0.7 / 0.8 / 0.9 for each ranking, measured in this one run.
 import { loadDataset } from '../models/evaluate/load-dataset.ts';
 import { runDetector } from '../models/evaluate/run-detector.ts';
@@ -15,6 +18,7 @@ import type { Crop } from '../models/train/image-folder.ts';
 import { headProbabilities, trainSoftmaxHead } from '../models/train/softmax-head.ts';
 import { splitBySource } from '../models/train/source-split.ts';
 import { judgeDetections, precisionAtRecall, scoreLogit, verdictFeatures } from '../models/train/verdict-features.ts';
+import { calibrate, sigmoid, trainVerdictModel, verdictLogit, type VerdictModel } from '../models/train/verdict-model.ts';
 import { toRawImage } from '../pipeline/detect/crop.ts';
 import { createDetector } from '../pipeline/detect/detector.ts';
 import { cropBatch } from '../pipeline/embed/crop-batch.ts';
@@ -25,7 +29,7 @@ import { parseCli } from './cli/args.ts';
 
 const { values } = parseCli({
   command: 'npm run bench:verdict',
-  usage: 'usage: npm run bench:verdict -- --images DIR --labels DIR --names FILE [--folds 5] [--threads 2] [--min-side 16]',
+  usage: 'usage: npm run bench:verdict -- --images DIR --labels DIR --names FILE [--folds 5] [--threads 2] [--min-side 16] [--only-prior]',
   options: {
     images: { type: 'string' },
     labels: { type: 'string' },
@@ -33,6 +37,8 @@ const { values } = parseCli({
     folds: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
     'min-side': { type: 'string', default: '16' },
+    // Only the rows of the prior-corrected model (the crop-only heads take most of the run).
+    'only-prior': { type: 'boolean', default: false },
   },
 });
 for (const need of ['images', 'labels', 'names'] as const) if (!values[need]) throw new Error(`--${need} is required`);
@@ -108,13 +114,14 @@ function foldOf(image: string, folds: number): number {
 
 /** Per head, each detection's probability of confirmed from the fold that held its image out. */
 function crossValidated(items: Judged[], folds: number): Record<string, number[]> {
-  const out: Record<string, number[]> = Object.fromEntries(Object.keys(HEADS).map((h) => [h, new Array<number>(items.length).fill(NaN)]));
+  const heads = values['only-prior'] ? {} : HEADS;
+  const out: Record<string, number[]> = Object.fromEntries(Object.keys(heads).map((h) => [h, new Array<number>(items.length).fill(NaN)]));
   for (let f = 0; f < folds; f++) {
     const train = items.filter((d) => foldOf(d.image, folds) !== f);
     const labels = [...new Set(train.map((d) => d.label))].sort();
     // Weight decay and epochs chosen on a further split of the training images, then refit on all of them.
     const inner = splitByImage(train, 0.2);
-    for (const [name, input] of Object.entries(HEADS)) {
+    for (const [name, input] of Object.entries(heads)) {
       const set = (ds: Judged[]) => ({ x: ds.map((d) => input(d, labels)), y: ds.map((d) => (d.confirmed ? 0 : 1)) });
       const { head } = trainSoftmaxHead(set(inner.train), set(inner.heldOut), 2, { l2: [1e-3, 1e-2, 1e-1, 1] });
       items.forEach((d, i) => {
@@ -125,11 +132,41 @@ function crossValidated(items: Judged[], folds: number): Record<string, number[]
   return out;
 }
 
+/**
+ * Per outer fold: the detector score calibrated on the training images (a·logit + b, crop off), and
+ * the verdict model whose crop strength is chosen on folds of the training images alone.
+ */
+function priorCorrected(items: Judged[], folds: number): { calibrated: number[]; corrected: number[]; chosen: string[] } {
+  const calibrated = new Array<number>(items.length).fill(NaN);
+  const corrected = new Array<number>(items.length).fill(NaN);
+  const chosen: string[] = [];
+  for (let f = 0; f < folds; f++) {
+    const train = items.filter((d) => foldOf(d.image, folds) !== f);
+    const t = train.map((d) => (d.confirmed ? 1 : 0));
+    const nConfirmed = t.filter((y) => y === 1).length;
+    const weights = t.map((y) => train.length / (2 * (y === 1 ? nConfirmed : train.length - nConfirmed)));
+    const prior = calibrate(train.map((d) => scoreLogit(d.score)), t, weights);
+    const model: VerdictModel = trainVerdictModel(train.map((d) => ({ x: d.embedding!, score: d.score, confirmed: d.confirmed, source: d.image })));
+    chosen.push(model.cropWeightDecay === Infinity ? 'off' : `weight decay ${model.cropWeightDecay}`);
+    items.forEach((d, i) => {
+      if (foldOf(d.image, folds) !== f) return;
+      calibrated[i] = sigmoid(prior.a * scoreLogit(d.score) + prior.b);
+      corrected[i] = sigmoid(verdictLogit(model, d.embedding!, d.score));
+    });
+  }
+  return { calibrated, corrected, chosen };
+}
+
 function report(items: Judged[], folds: number): void {
   const t0 = performance.now();
   const scores = crossValidated(items, folds);
   // No fitting: the crop head's opinion and the detector's, in equal parts.
-  scores['crop, averaged with detector score'] = scores['crop only']!.map((p, i) => (scoreLogit(p) + scoreLogit(items[i]!.score)) / 2);
+  if (scores['crop only']) scores['crop, averaged with detector score'] = scores['crop only'].map((p, i) => (scoreLogit(p) + scoreLogit(items[i]!.score)) / 2);
+  const t1 = performance.now();
+  const prior = priorCorrected(items, folds);
+  scores['detector score, calibrated'] = prior.calibrated;
+  scores['detector score + crop correction'] = prior.corrected;
+  console.log(`crop part per fold: ${prior.chosen.join('; ')} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
   console.log(`${folds}-fold cross-validation by image: ${items.length} detections (${items.filter((d) => d.confirmed).length} confirmed), heads trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const truth = items.map((d) => (d.confirmed ? 0 : 1));
   const row = (name: string, s: readonly number[], extra = '') =>
@@ -137,7 +174,7 @@ function report(items: Judged[], folds: number): void {
   console.log(`${'ranking by'.padEnd(36)} precision at recall ${RECALLS.join(' / ')}`);
   row('detector score', items.map((d) => d.score));
   for (const [name, s] of Object.entries(scores)) {
-    const m = name in HEADS ? classifyMetrics(['confirmed', 'rejected'], truth, s.map((p) => (p >= 0.5 ? 0 : 1))) : undefined;
+    const m = !name.startsWith('crop, averaged') ? classifyMetrics(['confirmed', 'rejected'], truth, s.map((p) => (p >= 0.5 ? 0 : 1))) : undefined;
     row(`verdict: ${name}`, s, m ? `   balanced accuracy ${m.balancedAccuracy.toFixed(2)}` : '');
   }
 }

@@ -50,7 +50,7 @@ console.log(`Dispatch board: ${demo.urls.board}`);
 console.log(`Field page:    ${demo.urls.field}  (a phone of unit demo-unit-1; handled needs a photo and a note)`);
 console.log(`Map:           ${demo.urls.map}`);
 console.log(`Assessment:    ${demo.urls.assessment}  (考核: units' on-time rates, CSV and Excel downloads)`);
-console.log(`Models:        ${demo.urls.models}  (admin key: versions, compare, promote, roll back; trained after TRAINING_AFTER_REVIEWS reviews of a type)`);
+console.log(`Models:        ${demo.urls.models}  (admin key: versions, compare, promote, roll back; trained after ${demo.training.afterReviews} reviews of a type: ${demo.training.describe})`);
 console.log(`Status:        ${demo.urls.status}  (any API key: Authorization: Bearer <key>)`);
 console.log(`Logs:          ${demo.logFile}`);
 if (demo.keys.firstAdmin) {

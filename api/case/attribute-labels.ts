@@ -50,7 +50,8 @@ export interface LabelResult {
 
 /** Sets (or changes) one attribute label of a case, audited. Refusals name the attribute, value or case. */
 export async function labelCase(tx: Queryable, caseId: number, attribute: string, value: string, actor: Actor, now: Date): Promise<LabelResult> {
-  const vocabulary = ATTRIBUTE_LABELS[attribute];
+  // Own keys only: "__proto__" or "constructor" is an unknown attribute, not Object's own.
+  const vocabulary = Object.hasOwn(ATTRIBUTE_LABELS, attribute) ? ATTRIBUTE_LABELS[attribute] : undefined;
   if (!vocabulary) {
     throw new CaseRefusal(400, 'bad_request', `unknown attribute "${attribute}" (known: ${Object.keys(ATTRIBUTE_LABELS).join(', ')})`);
   }

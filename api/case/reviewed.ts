@@ -24,6 +24,8 @@ export interface ReviewedImage {
    * (the boxes fit it pixel for pixel). Null when the case predates clean frames.
    */
   cleanSha256: string | null;
+  /** The detector's score of the sighting this image is evidence of (what a verdict model corrects); null when unknown. */
+  score: number | null;
 }
 
 export interface ReviewedCase {
@@ -83,7 +85,8 @@ export async function listReviewed(
        UNION
        (SELECT DISTINCT ON (case_id) case_id, id FROM observations WHERE case_id = ANY($1::bigint[]) ORDER BY case_id, observed_at DESC, id)
      )
-     SELECT e.* FROM evidence e JOIN seen s ON s.case_id = e.case_id AND s.id = e.observation_id
+     SELECT e.*, o.score AS observation_score FROM evidence e JOIN seen s ON s.case_id = e.case_id AND s.id = e.observation_id
+       LEFT JOIN observations o ON o.id = e.observation_id
       WHERE e.content_type LIKE 'image/%'
       ORDER BY e.case_id, e.id`,
     [ids],
@@ -113,6 +116,7 @@ export async function listReviewed(
         height: (e.height as number | null) ?? null,
         capturedAt: (e.captured_at as Date).toISOString(),
         cleanSha256: e.kind === 'frame' ? (cleanOf.get(`${e.observation_id}@${(e.captured_at as Date).toISOString()}`) ?? null) : null,
+        score: (e.observation_score as number | null) ?? null,
         ...effectiveBoxes(caseId, ev, label, latest),
       });
     }

@@ -45,6 +45,8 @@ export async function verdictHoldRoutes(app: FastifyInstance): Promise<void> {
       const trial = request.query.type && request.query.threshold !== undefined ? { type: request.query.type, threshold: request.query.threshold } : undefined;
       return {
         ...hold,
+        // The page offers the threshold form to the one role the PUT accepts; others see figures only.
+        editable: request.actor?.role === 'admin',
         types: VIOLATION_TYPES.map((type) => {
           const threshold = trial?.type === type ? trial.threshold : (hold.thresholds[type] ?? null);
           return { type, threshold, trial: trial?.type === type, ...holdMetrics(reviews.get(type) ?? [], threshold ?? 0) };

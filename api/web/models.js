@@ -58,6 +58,7 @@ function versionRow(v) {
   const verdict = c
     ? el('div', {}, el('span', { class: `badge ${c.decision}` }, c.decision === 'promote' ? '晋升 promote' : '拒绝 refuse'),
         ` ${pct(c.candidate?.balancedAccuracy)}${c.current ? ` vs ${c.current.id} ${pct(c.current.balancedAccuracy)}` : ''}`,
+        c.heldOut?.crops !== undefined ? el('div', { class: 'en' }, `on ${c.heldOut.crops} held-out crops of ${c.heldOut.sources} ${c.heldOut.splitBy === 'case' ? 'cases (fewer than 4 cameras)' : 'sources'}`) : null,
         el('ul', { class: 'reasons' }, ...c.reasons.map((r) => el('li', {}, r))))
     : '–';
   const box = el('input', { type: 'checkbox', 'aria-label': `select ${v.id}`, checked: selected.has(v.id), onchange: (e) => (e.target.checked ? selected.add(v.id) : selected.delete(v.id)) });

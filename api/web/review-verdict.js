@@ -34,10 +34,13 @@ const pct = (x) => (x === null || x === undefined ? '—' : x.toFixed(2));
 /**
  * Each type with a hold threshold, and what it did on reviewed cases with a verdict score:
  * precision = confirmed among those at or above it, recall = share of the confirmed ones that were.
+ * `onEdit` (an admin key only) adds the button that opens the threshold form.
  */
-export function holdSummary(hold) {
+export function holdSummary(hold, onEdit) {
   const rows = (hold?.types ?? []).filter((t) => t.threshold !== null);
-  if (!rows.length) return el('div', { class: 'hold-summary', id: 'hold-summary' }, '未设暂缓阈值 No hold thresholds set (admin: PUT /v1/verdict-hold)');
+  const edit = onEdit ? el('button', { type: 'button', id: 'hold-edit', class: 'hold-edit-button', onclick: onEdit }, '设置阈值 Set thresholds') : null;
+  const readOnly = hold && !onEdit ? el('div', { class: 'hint' }, '阈值由管理员设置 Thresholds are set with an admin key') : null;
+  if (!rows.length) return el('div', { class: 'hold-summary', id: 'hold-summary' }, '未设暂缓阈值 No hold thresholds set', readOnly, edit);
   return el(
     'div',
     { class: 'hold-summary', id: 'hold-summary' },
@@ -51,6 +54,9 @@ export function holdSummary(hold) {
         el('span', { class: 'hint' }, `(${t.reviewed} reviewed; ${t.heldRejected} false alarms and ${t.heldConfirmed} real ones below it)`),
       ),
     ),
+    hold.autoReject ? el('div', { class: 'held-note', id: 'hold-auto-on' }, '自动驳回已开启 Auto-reject is on: new held cases are rejected by the system') : null,
+    readOnly,
+    edit,
   );
 }
 

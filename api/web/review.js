@@ -10,6 +10,7 @@ import { askLabel as askLabelFrom } from './label-dialog.js';
 import { ago, api, ApiError, duration, el, formatTime, place, refusedKey, showSignIn, statusPill, takeKeyFromUrl, toast, TYPE_NAMES, wireSignOut } from './common.js';
 import { plateText } from './labels-zh.js';
 import { holdSummary, labelBar, labelForKey, verdictBadge, verdictFact } from './review-verdict.js';
+import { openHoldForm } from './review-hold-form.js';
 
 const REJECT_REASONS = [
   ['误报：不是违规', 'False positive: not a violation'],
@@ -90,6 +91,12 @@ async function refreshHold() {
   state.hold = await api('/v1/verdict-hold').catch(() => null);
 }
 
+/** The admin's threshold form; a save moves cases between the queue and the held list at once. */
+function editHold() {
+  if (!state.hold || blockedByUnsavedBoxes()) return;
+  openHoldForm(state.hold, { toast, onSaved: () => reload() });
+}
+
 /** H: between the review queue and the "likely false alarm" list. */
 function toggleHeld(held = !state.held) {
   if (blockedByUnsavedBoxes()) return;
@@ -166,7 +173,7 @@ function renderQueue() {
     el('button', { type: 'button', id: 'tab-queue', class: `qtab${state.held ? '' : ' current'}`, onclick: () => toggleHeld(false) }, '待审核 Queue', state.held ? null : ` · ${n}`),
     el('button', { type: 'button', id: 'tab-held', class: `qtab${state.held ? ' current' : ''}`, onclick: () => toggleHeld(true), title: '疑似误报 Likely false alarms (H)' }, '疑似误报 Likely false alarms', ` · ${state.held ? n : state.heldCount} `, el('kbd', {}, 'H')),
   );
-  const head = el('div', { class: 'queue-head' }, tabs, state.held ? holdSummary(state.hold) : null);
+  const head = el('div', { class: 'queue-head' }, tabs, state.held ? holdSummary(state.hold, state.hold?.editable ? editHold : null) : null);
   $('queue').replaceChildren(head, ...items);
   $('queue').querySelector('.current')?.scrollIntoView({ block: 'nearest' });
 }

@@ -4,12 +4,15 @@
 // cuts it. Files are named `<source>__c<case>-<n>.jpg` (source: the camera, or the place for drone
 // cases) so the trainer keeps one camera's crops on one side of its held-out split. Attribute labels
 // reviewers gave on the review page go to crops/<attribute>/<value>/ (crops/cover/uncovered/), the
-// tree a classifier of that attribute is trained on, whatever the case's verdict.
+// tree a classifier of that attribute is trained on, whatever the case's verdict. Each verdict crop's
+// detector score (the score of the sighting the image is evidence of) goes to
+// crops/<type>/detector-scores.csv, which a verdict model that corrects that score trains on.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ReviewedCase, ReviewedImage } from '../../api/case/reviewed.ts';
 import { cropRegion } from '../../pipeline/detect/crop.ts';
+import { appendDetectorScore } from '../train/verdict-scores.ts';
 
 /** Context around each box, as the classifiers trained on these crops are declared (cropMargin). */
 export const CROP_MARGIN = 0.1;
@@ -23,7 +26,11 @@ export function sourcePart(splitKey: string): string {
 
 /** Writes the crops of one reviewed image; returns how many. Reviewer-drawn boxes are not the case's detection and are left out. */
 export async function writeVerdictCrops(dir: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number): Promise<number> {
-  let n = await writeCrops(path.join(dir, c.type, c.decision === 'positive' ? 'confirmed' : 'rejected'), c, splitKey, img, body, width, height);
+  const verdict = c.decision === 'positive' ? 'confirmed' : 'rejected';
+  const scored = async (file: string) => {
+    if (img.score !== null && img.score !== undefined) await appendDetectorScore(path.join(dir, c.type), `${verdict}/${file}`, img.score);
+  };
+  let n = await writeCrops(path.join(dir, c.type, verdict), c, splitKey, img, body, width, height, scored);
   for (const [attribute, value] of Object.entries(c.labels ?? {}).sort()) {
     // Names come from the API's vocabulary; anything else must not become a path.
     if (!FOLDER_NAME.test(attribute) || !FOLDER_NAME.test(value)) throw new Error(`case ${c.caseId}: attribute label ${JSON.stringify(attribute)}=${JSON.stringify(value)} is not a folder name`);
@@ -32,7 +39,7 @@ export async function writeVerdictCrops(dir: string, c: ReviewedCase, splitKey: 
   return n;
 }
 
-async function writeCrops(folder: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number): Promise<number> {
+async function writeCrops(folder: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number, written?: (file: string) => Promise<void>): Promise<number> {
   if (img.kind === 'crop') return 0;
   const boxes = img.boxes.filter((b) => b.origin === 'model');
   let n = 0;
@@ -41,7 +48,9 @@ async function writeCrops(folder: string, c: ReviewedCase, splitKey: string, img
     if (region.width < 2 || region.height < 2) continue;
     await mkdir(folder, { recursive: true });
     const crop = await sharp(body).extract(region).jpeg({ quality: 95 }).toBuffer();
-    await writeFile(path.join(folder, `${sourcePart(splitKey)}__c${c.caseId}-${k}.jpg`), crop);
+    const file = `${sourcePart(splitKey)}__c${c.caseId}-${k}.jpg`;
+    await writeFile(path.join(folder, file), crop);
+    await written?.(file);
     n++;
   }
   return n;

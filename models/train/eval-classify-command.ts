@@ -1,6 +1,8 @@
 // `npm run eval -- classify --crops DIR --manifest FILE --model ID [--json]`: any classifier entry
 // measured on an image-folder tree whose folder names are (some of) the model's labels. Each file is
-// the crop, as `npm run train` and `dataset:export --crops` write them.
+// the crop, as `npm run train` and `dataset:export --crops` write them. A verdict model with a
+// detector-score prior gets each crop's score from the tree's detector-scores.csv, as the verdict
+// stage gets the sighting's (a crop without one: the crop alone).
 import { readFile } from 'node:fs/promises';
 import { loadManifest } from '../manifest.ts';
 import { createClassifier } from '../../pipeline/classify/classifier.ts';
@@ -10,6 +12,8 @@ import { classifyMetrics, formatMetrics } from './classify-metrics.ts';
 import { UnreadableCropsError } from './crop-features.ts';
 import { ImageFolderError, readImageFolder } from './image-folder.ts';
 import { metricsJson } from './train-classifier.ts';
+import { readDetectorScores } from './verdict-scores.ts';
+import { judgedVerdict } from '../../pipeline/cases/verdict.ts';
 
 export async function evalClassify(cli: Cli, args: string[]): Promise<number> {
   const { values } = parseCli({ ...cli, options: { crops: { type: 'string' }, manifest: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean', default: false } } }, args);
@@ -27,6 +31,7 @@ export async function evalClassify(cli: Cli, args: string[]): Promise<number> {
   if (unknown.length > 0) {
     throw new ImageFolderError(`${values.crops}: folder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} ${unknown.length > 1 ? 'are not labels' : 'is not a label'} of ${entry.id} (its labels: ${entry.labels.join(', ')})`);
   }
+  const scores = entry.prior ? await readDetectorScores(values.crops) : undefined;
   const classifier = await createClassifier(entry, { threads: 2 });
   const truth: number[] = [];
   const predicted: number[] = [];
@@ -42,7 +47,7 @@ export async function evalClassify(cli: Cli, args: string[]): Promise<number> {
       }
       const result = await classifier.classifyBox(raw, [0, 0, raw.width, raw.height]);
       truth.push(entry.labels.indexOf(tree.classes[crop.label]!));
-      predicted.push(entry.labels.indexOf(result!.label));
+      predicted.push(entry.labels.indexOf(entry.prior ? judgedVerdict(classifier, result!, scores?.get(crop.file)).label : result!.label));
       if (process.stderr.isTTY) process.stderr.write(`\r${i + 1}/${tree.crops.length}\x1b[K`);
     }
   } finally {

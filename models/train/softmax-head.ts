@@ -80,10 +80,11 @@ export function headProbabilities(head: SoftmaxHead, x: Float32Array): Float32Ar
     for (let j = 0; j < head.dimensions; j++) z += head.weights[row + j]! * ((x[j]! - head.mean[j]!) / head.std[j]!);
     logits[c] = z;
   }
-  return softmaxInPlace(logits);
+  return softmax(logits);
 }
 
-function softmaxInPlace(z: Float32Array | Float64Array): Float32Array {
+/** Logits to probabilities, in a new array. */
+export function softmax(z: Float32Array | Float64Array): Float32Array {
   let max = -Infinity;
   for (const v of z) max = Math.max(max, v);
   let sum = 0;
@@ -93,7 +94,8 @@ function softmaxInPlace(z: Float32Array | Float64Array): Float32Array {
   return out;
 }
 
-function standardiser(x: readonly Float32Array[]): { mean: Float32Array; std: Float32Array } {
+/** Per-feature mean and standard deviation (floored), shared with the verdict model's crop part. */
+export function standardiser(x: readonly Float32Array[]): { mean: Float32Array; std: Float32Array } {
   const d = x[0]!.length;
   const mean = new Float32Array(d);
   const std = new Float32Array(d);
@@ -104,7 +106,7 @@ function standardiser(x: readonly Float32Array[]): { mean: Float32Array; std: Fl
   return { mean, std };
 }
 
-function standardise(x: readonly Float32Array[], s: { mean: Float32Array; std: Float32Array }): Float64Array[] {
+export function standardise(x: readonly Float32Array[], s: { mean: Float32Array; std: Float32Array }): Float64Array[] {
   return x.map((v) => Float64Array.from(v, (a, j) => (a - s.mean[j]!) / s.std[j]!));
 }
 

@@ -1,16 +1,20 @@
 // A classifier trained on an image-folder tree, in stages: read the tree → split by source → embed
-// every crop with the frozen backbone → train the softmax head → measure it on the held-out crops →
-// write one ONNX file (backbone + pooling + head) and its manifest entry.
+// every crop with the frozen backbone → train the head (class-head.ts) → measure it on the held-out crops →
+// write one ONNX file (backbone + pooling + head) and its manifest entry. A confirmed/rejected tree
+// whose crops carry the detector's score trains a verdict model that corrects that score
+// (verdict-head.ts): its prior goes into the entry as `prior.detectorScore`.
 import path from 'node:path';
 import { loadManifest, type EmbedderEntry } from '../manifest.ts';
 import { readVerifiedModel } from '../model-file.ts';
 import { argmax, classifyMetrics, formatMetrics, type ClassifyMetrics } from './classify-metrics.ts';
 import { buildClassifierOnnx } from './classifier-onnx.ts';
-import { createCropFeatures, DEFAULT_POOLING, type Pooling } from './crop-features.ts';
+import { trainClassHead, type HeadKind } from './class-head.ts';
+import { CLASS_POOLING, createCropFeatures, DEFAULT_POOLING, type Pooling } from './crop-features.ts';
 import { checkIdIsFree, writeClassifier } from './declare-classifier.ts';
 import { readImageFolder, type Crop } from './image-folder.ts';
-import { headProbabilities, trainSoftmaxHead, type TrainedHead } from './softmax-head.ts';
+import { headProbabilities, type TrainedHead } from './softmax-head.ts';
 import { splitBySource } from './source-split.ts';
+import { trainVerdictHead, VERDICT_CLASSES, verdictClassOf, verdictScoresFor, type VerdictHead } from './verdict-head.ts';
 
 export interface TrainClassifierOptions {
   crops: string;
@@ -24,7 +28,10 @@ export interface TrainClassifierOptions {
   appliesTo?: string[];
   /** Where the embedder (backbone) is declared; the product manifest by default. */
   manifest?: string;
+  /** Default: CLASS_POOLING, DEFAULT_POOLING for a confirmed/rejected (verdict) tree. */
   pooling?: Pooling;
+  /** Default: the nearest-class-mean head, softmax regression for a verdict tree (class-head.ts). */
+  head?: HeadKind;
   heldOutFraction?: number;
   /** Context the workers add around a detection's box before classifying (the crops had it too). */
   cropMargin?: number;
@@ -38,6 +45,8 @@ export interface TrainedClassifier {
   sha256: string;
   heldOut: ClassifyMetrics;
   head: TrainedHead;
+  /** The verdict model, when the tree was a verdict tree with detector scores. */
+  verdict?: VerdictHead['model'];
 }
 
 export class TrainingInputError extends Error {
@@ -46,16 +55,20 @@ export class TrainingInputError extends Error {
 
 export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainedClassifier> {
   const log = o.log ?? (() => undefined);
-  const pooling = o.pooling ?? DEFAULT_POOLING;
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(o.id)) throw new TrainingInputError(`--id "${o.id}": use lower-case letters, digits, ".", "_" and "-"`);
   await checkIdIsFree(o.out, o.id);
   const tree = await readImageFolder(o.crops, 2);
+  // Verdict trees keep the pooling and head measured for them; classes of things get those measured on street crops.
+  const verdictTree = tree.classes.join(',') === VERDICT_CLASSES.join(',');
+  const pooling = o.pooling ?? (verdictTree ? DEFAULT_POOLING : CLASS_POOLING);
+  const headKind = o.head ?? (verdictTree ? 'softmax' : 'prototype');
   const manifest = await loadManifest(o.manifest);
   if (!manifest.embedder) throw new TrainingInputError(`${manifest.path} declares no embedder (the backbone a classifier is trained on)`);
   const attribute = o.attribute ?? attributeFromFolder(o.crops);
   if (!/^[a-z][a-zA-Z0-9_]*$/.test(attribute)) throw new TrainingInputError(`--attribute "${attribute}" must be a plain name such as "cover"`);
   const appliesTo = o.appliesTo ?? defaultAppliesTo(tree.classes, manifest.models.find((m) => m.id === manifest.defaultDetector)?.labels ?? []);
 
+  const scores = await verdictScoresFor(tree, log);
   const split = splitBySource(tree.crops, o.heldOutFraction ?? 0.2);
   const fit = splitBySource(split.train, 0.15, 'validation:');
   log(`${tree.crops.length} crops of ${tree.classes.length} classes (${countsOf(tree.classes, tree.crops)}), ${new Set(tree.crops.map((c) => c.source)).size} sources`);
@@ -77,14 +90,20 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<Traine
   const labelled = (crops: readonly Crop[]) => ({ x: crops.map((c) => x.get(c.file)!), y: crops.map((c) => c.label) });
 
   const started = Date.now();
-  const head = trainSoftmaxHead(labelled(fit.train), labelled(fit.heldOut), tree.classes.length, {
-    ...(o.minutes !== undefined ? { budgetMs: o.minutes * 60_000 } : {}),
-    progress: log,
-  });
-  log(`head trained in ${((Date.now() - started) / 1000).toFixed(1)} s (weight decay ${head.l2}, ${head.epochs} epochs)`);
+  // The verdict model chooses its crop strength on folds of all the training crops by source.
+  const verdict = scores ? trainVerdictHead(split.train, x, scores, log) : undefined;
+  const classHead = verdict
+    ? undefined
+    : trainClassHead(headKind, labelled(fit.train), labelled(fit.heldOut), tree.classes.length, {
+        ...(o.minutes !== undefined ? { budgetMs: o.minutes * 60_000 } : {}),
+        progress: log,
+      });
+  const head = verdict?.trained ?? classHead!.trained;
+  log(`head trained in ${((Date.now() - started) / 1000).toFixed(1)} s (${classHead?.describe ?? `weight decay ${head.l2}, ${head.epochs} epochs`})`);
 
   const held = labelled(split.heldOut);
-  const heldOut = classifyMetrics(tree.classes, held.y, held.x.map((v) => argmax(headProbabilities(head.head, v))));
+  const predict = verdict ? (c: Crop) => verdictClassOf(verdict.model, x.get(c.file)!, scores!.get(c.file)!) : (c: Crop) => argmax(headProbabilities(head.head, x.get(c.file)!));
+  const heldOut = classifyMetrics(tree.classes, held.y, split.heldOut.map(predict));
   log(`held-out crops (sources never seen in training):\n${formatMetrics(heldOut)}`);
 
   const backbone = await readVerifiedModel(manifest.embedder);
@@ -96,7 +115,7 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<Traine
     appliesTo,
     input: { ...manifest.embedder.input, name: 'input' },
     cropMargin: o.cropMargin ?? 0.1,
-    source: `trained by npm run train on ${path.resolve(o.crops)}: the frozen backbone ${manifest.embedder.id} (${manifest.embedder.sha256.slice(0, 12)}…) with a softmax head`,
+    source: `trained by npm run train on ${path.resolve(o.crops)}: the frozen backbone ${manifest.embedder.id} (${manifest.embedder.sha256.slice(0, 12)}…) with a ${verdict ? 'softmax head, added to the calibrated detector score (prior)' : headKind === 'prototype' ? 'nearest-class-mean head' : 'softmax head'}`,
     notes: `pooling ${pooling.features.join(' + ')}, grid ${pooling.grid}${pooling.flip ? ', mirror averaged' : ''}; held-out balanced accuracy ${heldOut.balancedAccuracy.toFixed(3)} on ${heldOut.count} crops`,
     training: {
       crops: path.resolve(o.crops),
@@ -107,12 +126,15 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<Traine
       splitBy: 'source (file name "<source>__<n>.<ext>", else the file)',
       backbone: { id: manifest.embedder.id, sha256: manifest.embedder.sha256 },
       pooling,
-      head: { kind: 'softmax regression', weightDecay: head.l2, epochs: head.epochs, classWeights: 'balanced' },
+      head: verdict
+        ? { kind: 'detector score corrected by the crop', cropWeightDecay: head.l2, epochs: head.epochs, classWeights: 'balanced', validation: verdict.model.validation }
+        : classHead!.summary,
     },
+    ...(verdict ? { prior: { detectorScore: verdict.model.prior } } : {}),
     metrics: { heldOut: metricsJson(heldOut) },
   });
   log(`wrote ${written.file} (sha256 ${written.sha256.slice(0, 12)}…) and declared it in ${written.manifest}`);
-  return { ...written, heldOut, head };
+  return { ...written, heldOut, head, ...(verdict ? { verdict: verdict.model } : {}) };
 }
 
 export function metricsJson(m: ClassifyMetrics): { accuracy: number; balancedAccuracy: number; perClass: ClassifyMetrics['perClass']; confusion: number[][]; labels: string[]; crops: number } {

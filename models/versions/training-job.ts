@@ -3,21 +3,19 @@
 // measured on the same held-out reviews → the promotion rule → the version stored, and promoted
 // when the rule says so, in one transaction. Idempotent: a retried job whose version was stored
 // returns it; files a failed attempt left behind are replaced.
-import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadManifest, type ClassifierEntry } from '../manifest.ts';
 import { metricsJson, trainClassifier, TrainingInputError } from '../train/train-classifier.ts';
 import { readImageFolder, type Crop, type ImageFolder } from '../train/image-folder.ts';
+import { readDetectorScores, writeDetectorScores } from '../train/verdict-scores.ts';
 import { measureOn } from './evaluate-version.ts';
+import { splitReviews, treeName, type ReviewSplit } from './review-split.ts';
 import { decidePromotion, PROMOTION_RULE } from './promotion-rule.ts';
 import { syncLiveManifest, versionsDir, type VersionsPlace } from './promotion.ts';
 import { insertVersion, liveVersions, listVersions, recordPromotion, getVersion, type Comparison, type ModelVersion } from './version-store.ts';
 
-/** Share of the reviews' sources held out to compare candidate and live version. */
-export const HELD_OUT_FRACTION = 0.25;
-const HELD_OUT_SALT = 'reviews:';
 /** The held-out reviews of a version, in its folder. */
 export const HELD_OUT_DIR = 'held-out';
 
@@ -46,17 +44,6 @@ export interface TrainingOutcome {
   promoted: boolean;
 }
 
-/**
- * The held-out side of the reviews: a source (camera day, case) is held out when a hash of its name
- * falls in the first HELD_OUT_FRACTION, whatever its labels and whatever else was reviewed. So a
- * source stays on its side from one run to the next, a later version never trains on reviews an
- * earlier one was measured on, and both models of a comparison are measured on the same reviews.
- */
-export function splitReviews(crops: readonly Crop[]): { train: Crop[]; heldOut: Crop[] } {
-  const held = (source: string) => createHash('sha256').update(`${HELD_OUT_SALT}${source}`).digest().readUInt32BE(0) / 2 ** 32 < HELD_OUT_FRACTION;
-  return { train: crops.filter((c) => !held(c.source)), heldOut: crops.filter((c) => held(c.source)) };
-}
-
 export async function runTraining(request: TrainingRequest, deps: TrainingDeps): Promise<TrainingOutcome> {
   const { place } = deps;
   const log = deps.log ?? (() => undefined);
@@ -72,9 +59,9 @@ export async function runTraining(request: TrainingRequest, deps: TrainingDeps):
     if (untrained.length > 0) {
       throw new TrainingInputError(`${request.target}: every review of ${untrained.join(', ')} is held out for measuring; more reviews from other sources are needed to train`);
     }
-    const trainDir = await writeTree(tree, split.train, path.join(work, 'train'));
-    const heldOut = await readImageFolder(await writeTree(tree, split.heldOut, path.join(work, 'held-out')), 1);
-    log({ target: request.target, crops: tree.crops.length, train: split.train.length, heldOut: split.heldOut.length }, 'training: reviews split by source');
+    const trainDir = await writeTree(tree, split.train, path.join(work, 'train'), split.splitBy);
+    const heldOut = await readImageFolder(await writeTree(tree, split.heldOut, path.join(work, 'held-out'), split.splitBy), 1);
+    log({ target: request.target, crops: tree.crops.length, train: split.train.length, heldOut: split.heldOut.length, splitBy: split.splitBy }, `training: reviews split by ${split.splitBy}`);
 
     const id = await nextVersionId(place, request.target);
     const dir = path.join(versionsDir(place.modelsDir), id);
@@ -86,7 +73,7 @@ export async function runTraining(request: TrainingRequest, deps: TrainingDeps):
       log: (line) => log({ target: request.target, id }, line),
     });
     // Kept with the version: `compare` measures any two versions of the target on these.
-    await writeTree(tree, split.heldOut, path.join(dir, HELD_OUT_DIR));
+    await writeTree(tree, split.heldOut, path.join(dir, HELD_OUT_DIR), split.splitBy);
     const candidateEntry = (await loadManifest(trained.manifest)).classifiers.find((c) => c.id === id)!;
     const candidate = await measureOn(candidateEntry, heldOut, deps.threads);
     const liveId = (await liveVersions(place.db)).get(request.target) ?? null;
@@ -94,7 +81,7 @@ export async function runTraining(request: TrainingRequest, deps: TrainingDeps):
     const current = live === null ? null : await measureOn(await entryOf(place, live), heldOut, deps.threads);
     const rule = decidePromotion(candidate, current);
     const comparison: Comparison = {
-      heldOut: { crops: heldOut.crops.length, sources: new Set(heldOut.crops.map((c) => c.source)).size },
+      heldOut: { crops: heldOut.crops.length, sources: new Set(heldOut.crops.map((c) => c.source)).size, splitBy: split.splitBy },
       candidate: { id, ...metricsJson(candidate) },
       current: live === null || current === null ? null : { id: live.id, ...metricsJson(current) },
       rule: PROMOTION_RULE,
@@ -139,9 +126,12 @@ async function nextVersionId(place: VersionsPlace, target: string): Promise<stri
   return `${stem}-${Math.max(0, ...taken) + 1}`;
 }
 
-async function writeTree(tree: ImageFolder, crops: readonly Crop[], dir: string): Promise<string> {
+async function writeTree(tree: ImageFolder, crops: readonly Crop[], dir: string, splitBy: ReviewSplit['splitBy']): Promise<string> {
   // Only classes with crops get a folder: an empty class folder is an error to the tree reader.
   for (const c of new Set(crops.map((k) => k.label))) await mkdir(path.join(dir, tree.classes[c]!), { recursive: true });
-  for (const c of crops) await copyFile(c.file, path.join(dir, tree.classes[c.label]!, path.basename(c.file)));
+  for (const c of crops) await copyFile(c.file, path.join(dir, tree.classes[c.label]!, treeName(c, splitBy)));
+  // The detector scores travel with their crops: verdict models train and are measured on them.
+  const scores = await readDetectorScores(tree.dir);
+  if (scores) await writeDetectorScores(dir, scores, crops.map((c) => ({ file: c.file, as: `${tree.classes[c.label]!}/${treeName(c, splitBy)}` })));
   return dir;
 }

@@ -27,8 +27,11 @@ export interface ModelVersion {
 
 /** New vs current on the same held-out reviews, the rule applied and what it decided. */
 export interface Comparison {
-  /** Classifiers: held-out crops and their sources; detectors: held-out images and their boxes. */
-  heldOut: { crops: number; sources: number } | { images: number; objects: number; tiled: boolean };
+  /**
+   * Classifiers: held-out crops, their sources, and whether whole cameras or cases were held out
+   * (absent on versions trained before the case split); detectors: held-out images and their boxes.
+   */
+  heldOut: { crops: number; sources: number; splitBy?: 'source' | 'case' } | { images: number; objects: number; tiled: boolean };
   candidate: Record<string, unknown>;
   current: Record<string, unknown> | null;
   rule: string;

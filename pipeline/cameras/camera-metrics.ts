@@ -15,6 +15,8 @@ export interface CameraMetrics {
   sinkFailures: Counter<'camera'>;
   /** session.run time per model (the registry's detectors), seconds. */
   inference: Histogram<'model'>;
+  /** Frames per detector call: frames of several cameras that waited go through the model together. */
+  detectorBatch: Histogram;
 }
 
 export function createCameraMetrics(registry = new Registry()): CameraMetrics {
@@ -35,6 +37,12 @@ export function createCameraMetrics(registry = new Registry()): CameraMetrics {
       help: 'Model inference (session.run) time per frame and model',
       labelNames: ['model'],
       buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers: r,
+    }),
+    detectorBatch: new Histogram({
+      name: 'detector_batch_frames',
+      help: 'Frames per detector call (one session.run per model for the batch)',
+      buckets: [1, 2, 3, 4, 6, 8, 16],
       registers: r,
     }),
   };

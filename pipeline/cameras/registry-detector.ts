@@ -2,11 +2,27 @@
 // classifier of the current generation runs on each frame (registry.use), so a model added to the
 // manifest reaches running cameras without a restart. Its time per model goes to the inference
 // histogram when metrics are given.
+//
+// Frames of several cameras (detectFrames) go through each detector of the set in batches; the
+// whole batch runs on one generation, and the next batch sees a reload.
 import type { Histogram } from 'prom-client';
-import type { ModelRegistry } from '../../models/registry.ts';
+import type { Frame } from '../../contracts/types.ts';
+import type { LoadedModels, ModelRegistry } from '../../models/registry.ts';
+import { classifyDetections } from '../classify/classify-stage.ts';
+import type { SetDetections } from '../detect/detector-set.ts';
 import type { FrameDetector } from './detector-queue.ts';
 
-export function registryDetector(registry: ModelRegistry, inference?: Histogram<'model'>): FrameDetector {
+/** A frame detector whose results say which model of the set found what (perModel). */
+export interface SetFrameDetector extends FrameDetector {
+  detectFrame(frame: Frame): Promise<SetDetections>;
+  detectFrames(frames: readonly Frame[]): Promise<SetDetections[]>;
+}
+
+export function registryDetector(registry: ModelRegistry, inference?: Histogram<'model'>): SetFrameDetector {
+  const observe = (found: SetDetections): SetDetections => {
+    for (const m of found.perModel) inference?.observe({ model: m.modelId }, m.timings.inferenceMs / 1000);
+    return found;
+  };
   return {
     get model() {
       const detectors = registry.current().detectors.detectors;
@@ -19,11 +35,21 @@ export function registryDetector(registry: ModelRegistry, inference?: Histogram<
         ...(shared ? { input: { width: first.width, height: first.height, resize: first.resize } } : {}),
       };
     },
-    detectFrame: (frame) =>
+    get maxBatch() {
+      return registry.current().detectors.maxBatch;
+    },
+    detectFrame: (frame) => registry.use(async (models) => observe(await models.detectFrame(frame))),
+    detectFrames: (frames) =>
       registry.use(async (models) => {
-        const found = await models.detectFrame(frame);
-        for (const m of found.perModel) inference?.observe({ model: m.modelId }, m.timings.inferenceMs / 1000);
-        return found;
+        const found = await models.detectors.detectFrames(frames);
+        const classified: SetDetections[] = [];
+        for (const [i, f] of found.entries()) classified.push(observe(await withClassifiers(models, f, frames[i]!)));
+        return classified;
       }),
   };
+}
+
+/** What models.detectFrame adds after its detectors (models/registry.ts): the classifiers' attributes on each box. */
+async function withClassifiers(models: LoadedModels, found: SetDetections, frame: Frame): Promise<SetDetections> {
+  return models.classifiers.length === 0 ? found : { ...found, detections: await classifyDetections(frame, found.detections, models.classifiers) };
 }

@@ -3,10 +3,16 @@
 // with labels confirmed/rejected, trained on the crops/<type>/ tree `dataset:export --crops` writes,
 // declared either with attribute `verdict` and appliesTo naming the type (or `<type>@<camera id>`
 // for a camera with a model of its own, preferred), or with attribute `verdict_<type>` as the
-// training job (models/versions/) declares the versions it promotes.
+// training job (models/versions/) declares the versions it promotes. A model whose entry declares
+// `prior.detectorScore` {a, b} is a correction of the detector's score (models/train/verdict-model.ts):
+// its verdict logit is the model's logit difference (confirmed − rejected) plus a·logit(score) + b,
+// with the sighting's score (the confirming detection's). A sighting without a usable score (not a
+// number from 0 to 1) is judged by the crop alone, as such models are trained to do: as if its
+// score were the average of their training crops.
 import type { Violation } from '../../contracts/types.ts';
-import type { Classifier } from '../classify/classifier.ts';
+import type { Classification, Classifier } from '../classify/classifier.ts';
 import { toRawImage } from '../detect/crop.ts';
+import { scoreLogit } from '../../models/train/verdict-features.ts';
 
 export const VERDICT_ATTRIBUTE = 'verdict';
 export const CONFIRMED = 'confirmed';
@@ -32,6 +38,31 @@ export function confirmedProbability(classifier: Classifier, probabilities: read
   return probabilities[classifier.model.labels.indexOf(CONFIRMED)]!;
 }
 
+/** A probability as a logit, floored so a float32 0 or 1 from the model stays finite. */
+function logitOf(p: number): number {
+  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
+  return Math.log(q / (1 - q));
+}
+
+/** Whether a sighting's score can feed a prior: a number from 0 to 1. */
+export function usableScore(score: unknown): score is number {
+  return typeof score === 'number' && Number.isFinite(score) && score >= 0 && score <= 1;
+}
+
+/**
+ * The verdict of one classification: the likelier label and the probability of confirmed, with the
+ * entry's detector-score prior added to the model's logit when it has one and the score is usable.
+ */
+export function judgedVerdict(classifier: Classifier, result: Pick<Classification, 'label' | 'probabilities'>, score: number | undefined): { label: string; confirmed: number } {
+  const pConfirmed = confirmedProbability(classifier, result.probabilities);
+  const prior = classifier.model.prior?.detectorScore;
+  if (!prior) return { label: result.label, confirmed: pConfirmed };
+  // Two labels (the manifest checks it): the logit of confirmed is the logit difference.
+  const z = logitOf(pConfirmed) + (usableScore(score) ? prior.a * scoreLogit(score) + prior.b : 0);
+  const confirmed = 1 / (1 + Math.exp(-z));
+  return { label: confirmed >= 0.5 ? CONFIRMED : classifier.model.labels.find((l) => l !== CONFIRMED)!, confirmed };
+}
+
 /**
  * The sighting with attributes verdict (the likelier label), verdictScore (probability of
  * confirmed), verdictModelId and verdictModelSha256, judged on the box in the confirming frame (the
@@ -43,12 +74,13 @@ export async function withVerdict(v: Violation, classifiers: readonly Classifier
   if (!classifier || !frame) return v;
   const result = await classifier.classifyBox(await toRawImage(frame), v.box);
   if (!result) return v;
+  const judged = judgedVerdict(classifier, result, v.score);
   return {
     ...v,
     attributes: {
       ...v.attributes,
-      verdict: result.label,
-      verdictScore: confirmedProbability(classifier, result.probabilities),
+      verdict: judged.label,
+      verdictScore: judged.confirmed,
       verdictModelId: classifier.model.id,
       verdictModelSha256: classifier.model.sha256,
     },

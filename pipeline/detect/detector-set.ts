@@ -3,7 +3,7 @@
 // that found it, so a violation can name the model behind it.
 import type { Detection, Frame } from '../../contracts/types.ts';
 import type { ModelEntry } from '../../models/manifest.ts';
-import { createDetector, type Detector, type DetectorOptions, type StageTimings } from './detector.ts';
+import { createDetector, type Detector, type DetectorOptions, type ImageDetections, type StageTimings } from './detector.ts';
 import { iou } from './nms.ts';
 
 export interface DetectorSetOptions extends DetectorOptions {
@@ -25,6 +25,10 @@ export interface SetDetections {
 export interface DetectorSet {
   readonly detectors: readonly Detector[];
   detectFrame(frame: Frame): Promise<SetDetections>;
+  /** Several frames (of several cameras): each detector takes them in batches of its own maxBatch; results in the frames' order. */
+  detectFrames(frames: readonly Frame[]): Promise<SetDetections[]>;
+  /** The most frames one of its detectors runs in one session.run (1 when none batches). */
+  readonly maxBatch: number;
   detectImage(bytes: Buffer, source: string): Promise<SetDetections>;
   close(): Promise<void>;
 }
@@ -43,24 +47,37 @@ export async function createDetectorSet(entries: readonly ModelEntry[], options:
 
 /** A set over detectors someone else owns (the model registry shares them between generations); close() closes them. */
 export function detectorSetOf(detectors: readonly Detector[], crossModelIou = 0.7): DetectorSet {
-  const run = async (each: (d: Detector) => ReturnType<Detector['detectFrame']>): Promise<SetDetections> => {
+  /** One frame's results, one per detector in set order, as one set of detections. */
+  const combine = (results: readonly ImageDetections[]): SetDetections => {
     let width = 0;
     let height = 0;
     const all: Detection[] = [];
     const perModel: SetDetections['perModel'] = [];
-    // One after another: each session already uses every core.
-    for (const detector of detectors) {
-      const r = await each(detector);
+    results.forEach((r, i) => {
+      const detector = detectors[i]!;
       width = r.width;
       height = r.height;
       all.push(...r.detections);
       perModel.push({ modelId: detector.model.id, modelSha256: detector.model.sha256, found: r.detections.length, timings: r.timings });
-    }
+    });
     return { width, height, detections: detectors.length > 1 ? mergeAcrossModels(all, crossModelIou) : all, perModel };
+  };
+  // One detector after another: each session already uses every core.
+  const run = async (each: (d: Detector) => ReturnType<Detector['detectFrame']>): Promise<SetDetections> => {
+    const results: ImageDetections[] = [];
+    for (const detector of detectors) results.push(await each(detector));
+    return combine(results);
+  };
+  const runBatch = async (frames: readonly Frame[]): Promise<SetDetections[]> => {
+    const byDetector: ImageDetections[][] = [];
+    for (const detector of detectors) byDetector.push(await detector.detectFrames(frames));
+    return frames.map((_, i) => combine(byDetector.map((results) => results[i]!)));
   };
   return {
     detectors,
     detectFrame: (frame) => run((d) => d.detectFrame(frame)),
+    detectFrames: runBatch,
+    maxBatch: Math.max(1, ...detectors.map((d) => d.maxBatch)),
     detectImage: (bytes, source) => run((d) => d.detectImage(bytes, source)),
     close: async () => {
       await Promise.all(detectors.map((d) => d.close()));

@@ -33,9 +33,6 @@ import { samplePath } from '../../infra/samples.ts';
 import { describeAnalysis } from '../../models/analysable.ts';
 import { createModelRegistry, type ModelRegistry } from '../../models/registry.ts';
 import { liveManifestPath } from '../../models/versions/live-manifest.ts';
-import { exportedReviewCrops } from '../../models/versions/reviewed-crops.ts';
-import { afterReviewsFromEnv } from '../../models/versions/review-trigger.ts';
-import { startTrainingService } from '../../models/versions/training-service.ts';
 import { CAMERA_MIN_SCORE } from '../../pipeline/cameras/camera-detector.ts';
 import { startCameraSync, type CameraSync } from '../../pipeline/cameras/camera-sync.ts';
 import { startCameraWorker, type CameraWorker } from '../../pipeline/cameras/camera-worker.ts';
@@ -50,6 +47,7 @@ import { startSurveyWorker, type SurveyWorker } from '../../pipeline/survey/work
 import { runChangeDemo } from './change-demo.ts';
 import { surveyApiClient, uploadSurveyImages } from '../../pipeline/survey/upload-folder.ts';
 import { demoFieldKey, startDemoVerifier, statusChangeLine } from './field-loop.ts';
+import { startDemoTraining } from './training-loop.ts';
 
 export interface DemoPorts {
   /** API and reviewer page (default 8080). */
@@ -90,6 +88,8 @@ export interface RunningDemo {
   keys: { ingest: string; reviewer: string; operator: string; field: string; firstAdmin?: string };
   /** One line per violation type: analysed by … / not analysed: no model (…). */
   analysis: string[];
+  /** Reviews of a type that call for a model here, and how the banner says it. */
+  training: { afterReviews: number; describe: string };
   cameras: CameraConfig[];
   logFile: string;
   /** Child processes this demo runs (redis, the RTSP server and its publishers). */
@@ -289,22 +289,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       logger: logger('survey-worker'),
     });
     stack.push('survey worker', () => surveyWorker.close());
-    // Training from reviews: after TRAINING_AFTER_REVIEWS reviews of a type, a verdict model is
-    // trained on their crops (read through the API in this process) and promoted if it is better.
-    const trainingLog = logger('training');
-    const training = startTrainingService({
-      db: api.app.db,
-      modelsDir,
-      redisUrl,
-      afterReviews: afterReviewsFromEnv(),
-      threads: 1,
-      reviewedCrops: exportedReviewCrops(async (url) => {
-        const res = await api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${api.keys.reviewer}` } });
-        return { status: res.statusCode, body: res.rawPayload };
-      }),
-      log: (obj, msg) => trainingLog.info(obj, msg),
-    });
-    stack.push('training', () => training.close());
+    // Training from reviews, at demo scale (training-loop.ts): after a few reviews of a type (labels
+    // of an attribute) a model is trained on their crops and promoted if it is better.
+    const training = startDemoTraining({ api, modelsDir, redisUrl, logger: logger('training'), print });
+    stack.push('training', () => training.service.close());
+    print(`training   a new model after ${training.afterReviews} reviews of a type or labels of an attribute (${training.describe})`);
     const surveyStatus = startStatusPublisher({ redis, kind: 'survey', intervalMs: statusInterval, snapshot: () => ({ models: modelsForStatus(surveyModels.status()) }) });
     stack.push('survey status', () => surveyStatus.close());
     const verifyAfter = options.verifyAfterSeconds ?? 30;
@@ -378,6 +367,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       },
       keys: { ingest: api.keys.ingest, reviewer: api.keys.reviewer, operator, field: fieldKey, ...(api.firstAdminKey ? { firstAdmin: api.firstAdminKey } : {}) },
       analysis,
+      training: { afterReviews: training.afterReviews, describe: training.describe },
       cameras,
       logFile,
       childPids: () => [...children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid!), ...server.pids()],

@@ -74,6 +74,12 @@ describe('attribute labels on cases', () => {
     const unknown = await label(truck, 'colour', 'red');
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toMatch(/unknown attribute "colour" \(known: cover, zoneState\)/);
+    // Names every object has are unknown attributes too, not the object's own properties.
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const inherited = await label(truck, name, 'covered');
+      expect(inherited.statusCode, name).toBe(400);
+      expect(inherited.json().message).toMatch(new RegExp(`unknown attribute "${name}"`));
+    }
     const badValue = await label(truck, 'cover', 'tarp');
     expect(badValue.statusCode).toBe(400);
     expect(badValue.json().message).toMatch(/"tarp" is not a value of cover \(one of covered, uncovered, empty_bed\)/);

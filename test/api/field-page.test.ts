@@ -52,6 +52,8 @@ describe('field page in chromium', () => {
     await api?.close();
   });
 
+  // The page loads its list after sign-in; on a loaded machine that takes longer than poll's 1 s default.
+  const PAGE_WAIT = { timeout: 15_000 };
   const statusOf = async (id: number) => (await api.app.db.query<{ status: string }>('SELECT status FROM cases WHERE id = $1', [id]))[0]!.status;
   const cardIds = () => page.locator('article.card').evaluateAll((cs) => cs.map((c) => Number((c as HTMLElement).dataset.caseId)));
 
@@ -68,14 +70,14 @@ describe('field page in chromium', () => {
 
   it('lists the unit’s cases nearest first with a navigation link, and nothing of another unit', async () => {
     await page.goto(`${base}/field/#key=${east}`);
-    await expect.poll(cardIds).toEqual([ids.near, ids.far]);
+    await expect.poll(cardIds, PAGE_WAIT).toEqual([ids.near, ids.far]);
     expect(page.url()).not.toContain('key=');
     expect(await page.locator('#unit').innerText()).toBe('东区一中队');
     const near = page.locator(`article.card[data-case-id="${ids.near}"]`);
     expect(await near.locator('a.nav').getAttribute('href')).toMatch(/^geo:31\.230500,121\.473800\?q=/);
     expect(await near.innerText()).toContain('广场东侧');
     expect(await near.innerText()).toMatch(/\d+ 米 m/);
-    await expect.poll(() => page.locator('article.card img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(2);
+    await expect.poll(() => page.locator('article.card img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), PAGE_WAIT).toBe(2);
     await page.screenshot({ path: `${SHOTS}/list.png`, fullPage: true });
     // Another unit's case by its address: refused, nothing shown.
     await page.goto(`${base}/field/#case=${ids.theirs}`);
@@ -117,7 +119,7 @@ describe('field page in chromium', () => {
     expect(photos).toHaveLength(1);
     const [audit] = await api.app.db.query<{ actor: string; note: string }>("SELECT actor, note FROM audit WHERE case_id = $1 AND action = 'handle'", [ids.far]);
     expect(audit).toMatchObject({ actor: '东区一中队 手机', note: '车辆已拖离 towed away' });
-    await expect.poll(cardIds).toEqual([ids.near]);
+    await expect.poll(cardIds, PAGE_WAIT).toEqual([ids.near]);
     expect(cspViolations(page)).toEqual([]);
   });
 });

@@ -152,6 +152,26 @@ describe.each(backends)('verdict scores and the hold threshold on %s', (_name, s
     await putHold({ thresholds: {} });
   });
 
+  it('refuses a trial threshold outside 0..1, not a number, or of an unknown type, naming the parameter, and saves nothing', async () => {
+    expect((await putHold({ thresholds: { street_vending: 0.4 } })).statusCode).toBe(200);
+    const cases: Array<[string, string, RegExp]> = [
+      ['type=street_vending&threshold=1.5', 'threshold', /querystring\.threshold must be <= 1/],
+      ['type=street_vending&threshold=-0.1', 'threshold', /querystring\.threshold must be >= 0/],
+      ['type=street_vending&threshold=half', 'threshold', /querystring\.threshold must be number/],
+      ['type=illegal_dancing&threshold=0.3', 'type', /querystring\.type must be one of: street_vending, /],
+      ['threshold=0.3', 'querystring', /must have property type when property threshold is present/],
+    ];
+    for (const [query, field, message] of cases) {
+      const res = await get(`/v1/verdict-hold?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json(), query).toMatchObject({ error: 'bad_request', field });
+      expect(res.json().message, query).toMatch(message);
+    }
+    expect((await get('/v1/verdict-hold', 'admin')).json()).toMatchObject({ thresholds: { street_vending: 0.4 }, autoReject: false, editable: true });
+    expect((await get('/v1/verdict-hold')).json().editable).toBe(false);
+    await putHold({ thresholds: {} });
+  });
+
   it('never rejects without a person unless auto-reject is on; then the system rejects held cases and the audit says so', async () => {
     const type = 'illegal_parking';
     await putHold({ thresholds: { [type]: 0.4 } });

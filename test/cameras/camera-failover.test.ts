@@ -1,23 +1,16 @@
 // Two real worker processes share the cameras through a real Redis. The one watching them is
 // killed outright (SIGKILL, with its ffmpeg children, as a machine failure would); the other one
 // takes every camera over. At no time does a camera have two watchers.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openCameraQueue, type CameraQueue } from '../../pipeline/cameras/camera-queue.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { startRtspServer, stillVideo, type TestRtspServer } from '../support/rtsp-server.ts';
-import { REPO_ROOT, samplePath } from '../support/samples.ts';
+import { samplePath } from '../support/samples.ts';
 import { until } from '../support/until.ts';
-
-interface WorkerProcess {
-  child: ChildProcess;
-  watching: Set<string>;
-  events: Array<Record<string, unknown>>;
-}
+import { killWorkerGroup, startCameraWorker, type WorkerProcess } from '../support/worker-process.ts';
 
 let dir: string;
 let redis: TestRedis;
@@ -26,30 +19,9 @@ let queue: CameraQueue;
 const workers: WorkerProcess[] = [];
 
 function startWorker(): WorkerProcess {
-  // Its own process group, so killing the group takes its ffmpeg children with it.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/camera-worker.ts'), '--redis', redis.url, '--lock-seconds', '6', '--max-cameras', '4'], {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  const w: WorkerProcess = { child, watching: new Set(), events: [] };
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    const e = JSON.parse(line) as Record<string, unknown>;
-    w.events.push(e);
-    if (e.event === 'watching') w.watching.add(e.camera as string);
-    if (e.event === 'released') w.watching.delete(e.camera as string);
-  });
+  const w = startCameraWorker(redis.url);
   workers.push(w);
   return w;
-}
-
-function killGroup(w: WorkerProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-    w.child.once('exit', () => resolve());
-    process.kill(-w.child.pid!, 'SIGKILL');
-  });
 }
 
 beforeAll(async () => {
@@ -63,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map(killGroup));
+  await Promise.all(workers.map(killWorkerGroup));
   await queue?.close();
   await rtsp?.stop();
   await redis?.stop();
@@ -96,7 +68,7 @@ it('hands the cameras of a killed worker to the other one, never watching a came
   expect(second.watching.size).toBe(0);
   expect((await queue.cameras()).map((c) => c.id).sort()).toEqual(['cam-a', 'cam-b']);
 
-  await killGroup(first);
+  await killWorkerGroup(first);
   await until(() => second.watching.size === 2, 45_000, 'second worker taking both cameras over');
   expect([...second.watching].sort()).toEqual(['cam-a', 'cam-b']);
   const cams = await queue.cameras();

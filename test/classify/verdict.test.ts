@@ -13,6 +13,7 @@ import { classifyDetections } from '../../pipeline/classify/classify-stage.ts';
 import { createClassifier, type Classifier } from '../../pipeline/classify/classifier.ts';
 import { toObservation } from '../../pipeline/cases/observation.ts';
 import { verdictClassifierFor, withVerdict } from '../../pipeline/cases/verdict.ts';
+import { scoreLogit } from '../../models/train/verdict-features.ts';
 import { classifierFixtureEntry, coverClassifierFixture, writeFixture, writeLabels } from '../support/fixture-models.ts';
 import { samplePath } from '../support/samples.ts';
 
@@ -26,7 +27,10 @@ let parking: Classifier;
 let parkingCamera: Classifier;
 let cover: Classifier;
 let vendingVersion: Classifier;
+let muckPrior: Classifier;
 let all: Classifier[];
+/** The prior of the muck-truck verdict model: a·logit(detector score) + b. */
+const PRIOR = { a: 4, b: -1 };
 
 async function frameWithBed(colour: string): Promise<Frame> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="768" height="576"><rect x="478" y="82" width="125" height="50" fill="${colour}"/></svg>`;
@@ -57,12 +61,14 @@ beforeAll(async () => {
         classifierFixtureEntry('cover', 'fixture.onnx', sha256, 'cover.txt', { appliesTo: ['truck', 'exposed_garbage'] }),
         // As the training job declares a promoted version: attribute verdict_<type>, appliesTo the type's detector labels.
         classifierFixtureEntry('verdict_street_vending-v3', 'fixture.onnx', sha256, 'confirmed-first.txt', { attribute: 'verdict_street_vending', appliesTo: ['person'] }),
+        // A correction of the detector score, as the trainer declares one (models/train/verdict-model.ts).
+        classifierFixtureEntry('verdict-muck-prior', 'fixture.onnx', sha256, 'rejected-first.txt', { attribute: 'verdict', appliesTo: ['uncovered_muck_truck'], prior: { detectorScore: PRIOR } }),
       ],
     },
     path.join(dir, 'manifest.json'),
   );
   all = await Promise.all(manifest.classifiers.map((e) => createClassifier(e, { threads: 1 })));
-  [parking, parkingCamera, cover, vendingVersion] = all as [Classifier, Classifier, Classifier, Classifier];
+  [parking, parkingCamera, cover, vendingVersion, muckPrior] = all as [Classifier, Classifier, Classifier, Classifier, Classifier];
 });
 afterAll(async () => {
   await Promise.all((all ?? []).map((c) => c.close()));
@@ -121,5 +127,68 @@ describe('verdict stage', () => {
     const [truck] = await classifyDetections(await frameWithBed(BROWN), [{ label: 'truck', score: 0.4, box: TRUCK }], [parking]);
     expect(truck!.attributes?.verdict).toBeUndefined();
     expect(truck!.attributes?.verdictScore).toBeUndefined();
+  });
+
+  describe('a verdict model that corrects the detector score (manifest prior.detectorScore)', () => {
+    const muck = (frame: Frame, score: number) => sighting(frame, { type: 'uncovered_muck_truck', score });
+    const logit = (p: number) => Math.log(p / (1 - p));
+
+    it('adds a·logit(score) + b to the model’s logit of confirmed, with the sighting’s own score', async () => {
+      const frame = await frameWithBed(BROWN);
+      // rejected-first labels: brown is "confirmed" by the crop here.
+      const crop = (await muckPrior.classifyBox(frame, TRUCK))!.probabilities[1]!;
+      for (const score of [0.2, 0.4, 0.9]) {
+        const judged = await withVerdict(muck(frame, score), all);
+        const expected = 1 / (1 + Math.exp(-(logit(crop) + PRIOR.a * scoreLogit(score) + PRIOR.b)));
+        expect(judged.attributes!.verdictScore).toBeCloseTo(expected, 6);
+        expect(judged.attributes!.verdictModelId).toBe('verdict-muck-prior');
+        expect(judged.attributes!.verdict).toBe(expected >= 0.5 ? 'confirmed' : 'rejected');
+      }
+    });
+
+    it('lets a confident detector outvote the crop, and a weak one pull the verdict down', async () => {
+      const blue = await frameWithBed(BLUE);
+      const crop = (await muckPrior.classifyBox(blue, TRUCK))!.probabilities[1]!;
+      expect(crop).toBeLessThan(0.5);
+      const sure = await withVerdict(muck(blue, 0.9999), all);
+      const weak = await withVerdict(muck(blue, 0.05), all);
+      expect(sure.attributes!.verdict).toBe('confirmed');
+      expect(weak.attributes!.verdict).toBe('rejected');
+      expect(weak.attributes!.verdictScore as number).toBeLessThan(crop);
+    });
+
+    it('judges a sighting without a usable score by the crop alone', async () => {
+      const frame = await frameWithBed(BROWN);
+      const crop = (await muckPrior.classifyBox(frame, TRUCK))!.probabilities[1]!;
+      for (const score of [NaN, -0.1, 1.2, Infinity]) {
+        const judged = await withVerdict(muck(frame, score), all);
+        expect(judged.attributes!.verdictScore).toBeCloseTo(crop, 6);
+      }
+    });
+
+    it('leaves models without a prior as they were: the detector score changes nothing', async () => {
+      const frame = await frameWithBed(BROWN);
+      const low = await withVerdict(sighting(frame, { score: 0.05 }), all);
+      const high = await withVerdict(sighting(frame, { score: 0.95 }), all);
+      expect(low.attributes).toEqual(high.attributes);
+    });
+
+    it('refuses a prior that is not two numbers, or on a model that is not a confirmed/rejected verdict model', async () => {
+      const declare = (labels: string, prior: unknown) =>
+        parseManifest(
+          {
+            defaultDetector: 'd',
+            models: [
+              { id: 'd', version: '1', kind: 'detector', format: 'end-to-end', file: 'd.onnx', sha256: 'a'.repeat(64), input: { width: 8, height: 8 }, labels: 'cover.txt', source: 's', licence: 'l' },
+              classifierFixtureEntry('v', 'fixture.onnx', 'b'.repeat(64), labels, { attribute: 'verdict', appliesTo: ['illegal_parking'], prior }),
+            ],
+          },
+          path.join(dir, 'manifest.json'),
+        );
+      await expect(declare('cover.txt', { detectorScore: { a: 1, b: 0 } })).rejects.toThrow(/prior.*labels confirmed and rejected \(these labels: covered, uncovered\)/);
+      await expect(declare('confirmed-first.txt', { detectorScore: { a: '1', b: 0 } })).rejects.toThrow(/prior.*"detectorScore": \{"a": number, "b": number\}/);
+      await expect(declare('confirmed-first.txt', { a: 1, b: 0 })).rejects.toThrow(/prior/);
+      await expect(declare('confirmed-first.txt', { detectorScore: { a: 1, b: 0 } })).resolves.toBeTruthy();
+    });
   });
 });

@@ -82,6 +82,14 @@ describe('command-line usage', () => {
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/^usage:\n {2}npm run eval -- detect/)]);
   });
 
+  it('a camera worker refuses a batch of frames that is not a whole number of at least 1', async () => {
+    for (const bad of ['0', '2.5', 'many']) {
+      const run = await runScript('scripts/camera-worker.ts', ['--detector-batch', bad]);
+      expect([run.code, run.stderr.split('\n')[0]]).toEqual([2, `npm run cameras: --detector-batch must be a whole number of frames, at least 1, got "${bad}"`]);
+      noStackTrace(run);
+    }
+  });
+
   it('turns each of parseArgs’ errors into a short line', () => {
     const err = (code: string, message: string) => Object.assign(new TypeError(message), { code });
     expect(describeParseError(err('ERR_PARSE_ARGS_UNKNOWN_OPTION', "Unknown option '-x'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"-x\"'"))).toBe('unknown option -x');

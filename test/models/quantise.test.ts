@@ -44,6 +44,19 @@ async function run(bytes: Uint8Array, input: Float32Array): Promise<Float32Array
   return out.y!.data as Float32Array;
 }
 
+// The weights of each Conv, as the DequantizeLinear in front of it reads them: values, zero points, scales.
+function convWeights(onnx: Uint8Array) {
+  const graph = readGraph(decodeModel(onnx));
+  const byOutput = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  return graph.nodes
+    .filter((n) => n.opType === 'Conv')
+    .map((conv) => {
+      const dq = byOutput.get(conv.inputs[1]!)!;
+      const [values, scales, zeros] = dq.inputs.map((i) => graph.initializers.get(i!)!);
+      return { dq, values: values!, scales: scales!, zeros: zeros! };
+    });
+}
+
 describe('quantiseStatic on a small graph', () => {
   it('folds pad and bias into the Conv, writes QDQ with int8 weights, and tracks the float outputs', async () => {
     const fp32 = block();
@@ -69,6 +82,57 @@ describe('quantiseStatic on a small graph', () => {
     }
     expect(worst / peak).toBeLessThan(0.05);
     expect(worst).toBeGreaterThan(0); // it really is quantised
+  });
+
+  it('stores Conv weights as int8 at full 8 bits: zero point 0, each channel reaching ±127', async () => {
+    const q = await quantiseStatic(block(), { calibration: [image(0), image(1)], inputDims: [1, 3, 16, 16] });
+    const convs = convWeights(q.onnx);
+    expect(convs).toHaveLength(2);
+    for (const { dq, values, scales, zeros } of convs) {
+      expect(dq.opType).toBe('DequantizeLinear');
+      expect(dq.attrs.axis).toBe(0);
+      expect(values.dataType).toBe(3 /* INT8 */);
+      expect(zeros.dataType).toBe(3);
+      expect(zeros.values().every((z) => z === 0)).toBe(true);
+      const channels = values.dims[0]!;
+      expect(scales.dims).toEqual([channels]);
+      const v = values.values();
+      const per = v.length / channels;
+      // Not 7-bit: the largest weight of every channel is at ±127 (none beyond).
+      for (let c = 0; c < channels; c++) expect(Math.max(...v.slice(c * per, (c + 1) * per).map(Math.abs))).toBe(127);
+    }
+  });
+
+  it('can store the same weights as uint8 around zero point 128 (U8U8), which onnxruntime runs and which tracks the float outputs', async () => {
+    const fp32 = block();
+    const options = { calibration: [0, 1, 2, 3].map(image), inputDims: [1, 3, 16, 16] };
+    const [signed, unsigned] = await Promise.all([quantiseStatic(fp32, options), quantiseStatic(fp32, { ...options, weights: 'uint8' })]);
+    const s = convWeights(signed.onnx);
+    const u = convWeights(unsigned.onnx);
+    const graph = readGraph(decodeModel(unsigned.onnx));
+    expect([...graph.initializers.values()].filter((t) => t.dataType === 3 /* INT8 */)).toHaveLength(0);
+    for (let i = 0; i < u.length; i++) {
+      expect(u[i]!.values.dataType).toBe(2 /* UINT8 */);
+      expect(u[i]!.zeros.dataType).toBe(2);
+      // One zero point for every channel: onnxruntime's CPU QLinearConv refuses differing ones.
+      expect(u[i]!.zeros.values().every((z) => z === 128)).toBe(true);
+      expect(u[i]!.values.values()).toEqual(s[i]!.values.values().map((v) => v + 128));
+      expect(u[i]!.scales.values()).toEqual(s[i]!.scales.values());
+    }
+    const input = image(7);
+    const [want, got, gotSigned] = await Promise.all([run(fp32, input), run(unsigned.onnx, input), run(signed.onnx, input)]);
+    let peak = 0;
+    let worst = 0;
+    let apart = 0;
+    for (let i = 0; i < want.length; i++) {
+      peak = Math.max(peak, Math.abs(want[i]!));
+      worst = Math.max(worst, Math.abs(want[i]! - got[i]!));
+      apart = Math.max(apart, Math.abs(got[i]! - gotSigned[i]!));
+    }
+    expect(worst / peak).toBeLessThan(0.05);
+    expect(worst).toBeGreaterThan(0);
+    // The same integers, so the same results as int8 weights to within one output step.
+    expect(apart / peak).toBeLessThan(0.02);
   });
 
   it('gives the same bytes twice (the manifest pins them)', async () => {
@@ -122,6 +186,26 @@ describe('the int8 default detector from set-up', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stores every Conv weight of the set-up file as int8 per output channel at full 8 bits', async () => {
+    const convs = convWeights(await readFile(int8.model.file));
+    expect(convs.length).toBeGreaterThanOrEqual(30);
+    let full = 0;
+    for (const { values, zeros } of convs) {
+      expect(values.dataType).toBe(3 /* INT8 */);
+      expect(zeros.values().every((z) => z === 0)).toBe(true);
+      const v = values.values();
+      const per = v.length / values.dims[0]!;
+      for (let c = 0; c < values.dims[0]!; c++) {
+        const peak = Math.max(...v.slice(c * per, (c + 1) * per).map(Math.abs));
+        expect(peak).toBeLessThanOrEqual(127);
+        if (peak === 127) full++;
+      }
+    }
+    // Channels of all-zero weights keep peak 0; every other channel spans the full ±127.
+    const channels = convs.reduce((n, c) => n + c.values.dims[0]!, 0);
+    expect(full / channels).toBeGreaterThan(0.95);
   });
 
   // Every fp32 detection scored 0.3 or more has an int8 detection of the same label with IoU ≥ 0.8

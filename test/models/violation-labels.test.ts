@@ -111,6 +111,14 @@ describe('analysable types', () => {
     expect(analysableTypes(manifest, mapping).find((a) => a.type === 'exposed_garbage')!.analysed).toBe(false);
   });
 
+  it('an aerial detector analyses its types for surveys, not for the cameras that do not load it', async () => {
+    const manifest = await withCityModels([{ ...cityDetector, aerial: true }]);
+    const garbage = (scope?: { aerialDetectors: boolean }) => analysableTypes(manifest, mapping, scope).find((a) => a.type === 'exposed_garbage')!;
+    expect(garbage()).toMatchObject({ analysed: true, models: [{ id: 'city-objects' }] });
+    expect(garbage({ aerialDetectors: true }).analysed).toBe(true);
+    expect(garbage({ aerialDetectors: false })).toMatchObject({ analysed: false, missing: expect.stringContaining('no detector has a label among') });
+  });
+
   it('street vending needs people as well as props', async () => {
     await writeFile(path.join(dir, 'stalls.txt'), 'stall\n');
     const manifest = await parseManifest(

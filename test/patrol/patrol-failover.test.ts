@@ -2,25 +2,17 @@
 // real Redis; the one patrolling them is killed outright (SIGKILL of its process group, as a
 // machine failure would), and the other takes every camera over and patrols it, once: the loopback
 // snapshot cameras count the grabs, which never come faster than one patroller's passes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseCameraConfig } from '../../contracts/camera.ts';
 import { openCameraQueue, type CameraQueue } from '../../pipeline/cameras/camera-queue.ts';
 import { startLoopbackSnapshotServer, type LoopbackSnapshotServer } from '../../pipeline/patrol/loopback-snapshot-server.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
-import { REPO_ROOT } from '../support/samples.ts';
 import { until } from '../support/until.ts';
+import { killWorkerGroup, startCameraWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { FAR_KERB, parkedStreet } from './street-snapshots.ts';
-
-interface WorkerProcess {
-  child: ChildProcess;
-  watching: Set<string>;
-  events: Array<Record<string, unknown>>;
-}
 
 const CAMERAS = ['patrol-x', 'patrol-y'];
 let dir: string;
@@ -30,29 +22,9 @@ let queue: CameraQueue;
 const workers: WorkerProcess[] = [];
 
 function startWorker(): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/camera-worker.ts'), '--redis', redis.url, '--lock-seconds', '6', '--max-cameras', '4'], {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dir },
-  });
-  const w: WorkerProcess = { child, watching: new Set(), events: [] };
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    const e = JSON.parse(line) as Record<string, unknown>;
-    w.events.push(e);
-    if (e.event === 'watching') w.watching.add(e.camera as string);
-    if (e.event === 'released') w.watching.delete(e.camera as string);
-  });
+  const w = startCameraWorker(redis.url, { DATA_DIR: dir });
   workers.push(w);
   return w;
-}
-
-function killGroup(w: WorkerProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-    w.child.once('exit', () => resolve());
-    process.kill(-w.child.pid!, 'SIGKILL');
-  });
 }
 
 beforeAll(async () => {
@@ -63,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map(killGroup));
+  await Promise.all(workers.map(killWorkerGroup));
   await queue?.close();
   await snapshots?.stop();
   await redis?.stop();
@@ -100,7 +72,7 @@ it('hands the patrol cameras of a killed worker to the other one, never patrolli
   await new Promise((r) => setTimeout(r, 3000));
   expect(second.watching.size).toBe(0);
 
-  await killGroup(first);
+  await killWorkerGroup(first);
   const atDeath = grabs();
   await until(() => second.watching.size === 2, 45_000, 'second worker taking both cameras over');
   expect([...second.watching].sort()).toEqual(CAMERAS);

@@ -2,7 +2,7 @@
 // through the API like a worker would.
 import sharp from 'sharp';
 import type { CaseObservation, EvidenceItem } from '../../contracts/case.ts';
-import type { Box, Violation } from '../../contracts/types.ts';
+import type { Box, Frame, Violation } from '../../contracts/types.ts';
 import { captureEvidence } from '../../pipeline/evidence/capture.ts';
 import { observation, type TestApi } from './api.ts';
 import { frameFromSample } from './frames.ts';
@@ -40,17 +40,43 @@ export async function caseFromSample(
  */
 export async function capturedCase(
   api: TestApi,
-  s: { name: string; file: string; camera: string; type: Violation['type']; label: string; box: Box },
+  s: { name: string; file: string; camera: string; type: Violation['type']; label: string; box: Box; score?: number },
 ): Promise<{ caseId: number; evidence: EvidenceItem[] }> {
   const frame = await frameFromSample(s.file, s.camera, new Date(api.clock.now.getTime() - 60_000));
-  const v: Violation = { type: s.type, sourceId: s.camera, observedAt: frame.capturedAt, box: s.box, score: 0.8, label: s.label, evidenceFrames: [frame] };
+  const v: Violation = { type: s.type, sourceId: s.camera, observedAt: frame.capturedAt, box: s.box, score: s.score ?? 0.8, label: s.label, evidenceFrames: [frame] };
   const evidence = await captureEvidence(v, api.objects, { sourceName: s.camera });
   const res = await api.app.inject({
     method: 'POST',
     url: '/v1/cases',
     headers: api.headers('ingest'),
-    payload: observation({ dedupeKey: `${s.type}:${s.name}`, type: s.type, label: s.label, box: s.box, source: { kind: 'camera', id: s.camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
+    payload: observation({ dedupeKey: `${s.type}:${s.name}`, type: s.type, label: s.label, box: s.box, score: v.score, source: { kind: 'camera', id: s.camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
   });
   if (res.statusCode !== 201) throw new Error(`case ${s.name} from ${s.file}: ${res.statusCode} ${res.body}`);
   return { caseId: res.json().caseId, evidence };
+}
+
+/**
+ * A camera's sighting of one cell of a 3x3 grid on a sample photo, the cell being the whole frame
+ * (so no two cases share an image, which the export would write once) and the box its middle 70%;
+ * evidence captured by the product as a worker would. Returns the case id.
+ */
+export async function cellCase(
+  api: TestApi,
+  s: { name: string; file: string; cell: [number, number]; camera: string; type: Violation['type']; label: string; score?: number },
+): Promise<number> {
+  const { width, height } = await sharp(samplePath(s.file)).metadata();
+  const [w, h] = [Math.floor(width! / 3), Math.floor(height! / 3)];
+  const { data, info } = await sharp(samplePath(s.file)).extract({ left: s.cell[0] * w, top: s.cell[1] * h, width: w, height: h }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const frame: Frame = { sourceId: s.camera, capturedAt: new Date(api.clock.now.getTime() - 60_000), width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  const box: Box = [Math.floor(w * 0.15), Math.floor(h * 0.15), Math.floor(w * 0.85), Math.floor(h * 0.85)];
+  const v: Violation = { type: s.type, sourceId: s.camera, observedAt: frame.capturedAt, box, score: s.score ?? 0.8, label: s.label, evidenceFrames: [frame] };
+  const evidence = await captureEvidence(v, api.objects, { sourceName: s.camera });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/cases',
+    headers: api.headers('ingest'),
+    payload: observation({ dedupeKey: `${s.type}:${s.name}`, type: s.type, label: s.label, box, score: v.score, source: { kind: 'camera', id: s.camera }, observedAt: frame.capturedAt.toISOString(), evidence }),
+  });
+  if (res.statusCode !== 201) throw new Error(`case ${s.name} from ${s.file} cell ${s.cell.join(',')}: ${res.statusCode} ${res.body}`);
+  return res.json().caseId;
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../../models/manifest.ts';
-import { createCropFeatures, DEFAULT_POOLING, type CropFeatures } from '../../models/train/crop-features.ts';
+import { CLASS_POOLING, createCropFeatures, DEFAULT_POOLING, type CropFeatures } from '../../models/train/crop-features.ts';
 import { readImageFolder } from '../../models/train/image-folder.ts';
 import { headProbabilities } from '../../models/train/softmax-head.ts';
 import { trainClassifier, type TrainedClassifier } from '../../models/train/train-classifier.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   trained = await trainClassifier({ crops, id: 'scene-v1', out, appliesTo: ['car'], threads: 2, log: (l) => lines.push(l) });
   const manifest = await loadManifest(path.join(out, 'manifest.json'));
   classifier = await createClassifier(manifest.classifiers[0]!, { threads: 2 });
-  features = await createCropFeatures((await loadManifest()).embedder!, DEFAULT_POOLING, 2);
+  features = await createCropFeatures((await loadManifest()).embedder!, CLASS_POOLING, 2);
 }, 120_000);
 
 afterAll(async () => {
@@ -49,6 +49,9 @@ describe('npm run train -- classifier', () => {
     const entry = raw.models[0];
     expect(entry).toMatchObject({ id: 'scene-v1', kind: 'classifier', attribute: 'class', appliesTo: ['car'], sha256: trained.sha256 });
     expect(entry.training.classes).toEqual({ aerial: 18, street: 27 });
+    // The choices measured on street crops (models/README.md) are the defaults, and the entry says so.
+    expect(entry.training.pooling).toEqual(CLASS_POOLING);
+    expect(entry.training.head).toMatchObject({ kind: 'nearest class mean', temperature: 10 });
     expect(entry.metrics.heldOut.balancedAccuracy).toBeCloseTo(trained.heldOut.balancedAccuracy, 10);
     expect(classifier.model.labels).toEqual(['aerial', 'street']);
   });
@@ -63,6 +66,28 @@ describe('npm run train -- classifier', () => {
       const fromTs = Array.from(headProbabilities(trained.head.head, vector!));
       expect(fromOnnx).toHaveLength(2);
       fromOnnx.forEach((p, i) => expect(Math.abs(p - fromTs[i]!)).toBeLessThan(1e-4));
+    }
+  });
+
+  it('trains softmax regression on the richer pooling when asked, and its ONNX file equals that head too', async () => {
+    const softOut = await tempDir('out-softmax');
+    const soft = await trainClassifier({ crops, id: 'scene-soft', out: softOut, appliesTo: ['car'], head: 'softmax', pooling: DEFAULT_POOLING, threads: 2 });
+    const entry = JSON.parse(await readFile(path.join(softOut, 'manifest.json'), 'utf8')).models[0];
+    expect(entry.training.head.kind).toBe('softmax regression');
+    expect(entry.training.pooling).toEqual(DEFAULT_POOLING);
+    expect(soft.heldOut.balancedAccuracy).toBeGreaterThanOrEqual(0.8);
+    const softClassifier = await createClassifier((await loadManifest(path.join(softOut, 'manifest.json'))).classifiers[0]!, { threads: 2 });
+    const richer = await createCropFeatures((await loadManifest()).embedder!, DEFAULT_POOLING, 2);
+    try {
+      const crop = (await readImageFolder(crops)).crops[0]!;
+      const raw = await toRawImage(await readFile(crop.file), crop.file);
+      const tensor = await cropBatch(raw, [[0, 0, raw.width, raw.height]], softClassifier.model.input, 0);
+      const fromOnnx = await softClassifier.runTensor(tensor);
+      const fromTs = Array.from(headProbabilities(soft.head.head, (await richer.featuresOfTensor(tensor, 1))[0]!));
+      fromOnnx.forEach((p, i) => expect(Math.abs(p - fromTs[i]!)).toBeLessThan(1e-4));
+    } finally {
+      await softClassifier.close();
+      await richer.close();
     }
   });
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { readImageFolder } from '../../models/train/image-folder.ts';
 import type { VersionsPlace } from '../../models/versions/promotion.ts';
-import { runTraining, splitReviews } from '../../models/versions/training-job.ts';
+import { splitReviews } from '../../models/versions/review-split.ts';
+import { runTraining } from '../../models/versions/training-job.ts';
 import { samplePath } from '../support/samples.ts';
 
 const GRID = 4;
