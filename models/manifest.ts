@@ -82,6 +82,12 @@ export interface ModelEntry {
   enabled?: boolean;
   /** Trained on drone images: surveys treat it as an aerial model, camera workers skip it. */
   aerial?: boolean;
+  /**
+   * The detector this one stands in for in drone surveys (the int8 version of the default names
+   * the fp32 one): the survey registry runs it instead, enabled or not, where int8 is exact on the
+   * CPU (models/int8-exact.ts). Cameras and `--model` are not affected.
+   */
+  surveyStandInFor?: string;
   input: InputSpec;
   output: { strides?: number[]; regMax?: number };
   labels: string[];
@@ -243,6 +249,12 @@ export async function parseManifest(raw: unknown, manifestPath: string): Promise
     throw at('defaultDetector', `"${defaultDetector}" is not one of the detectors (${models.map((m) => m.id).join(', ')})`);
   }
   if (defaultDetector === '' && models.length > 0) throw at('defaultDetector', 'must be a model id');
+  for (const m of models.filter((d) => d.surveyStandInFor !== undefined)) {
+    const other = models.find((d) => d.id === m.surveyStandInFor);
+    if (!other || other === m) throw at(`"${m.id}".surveyStandInFor`, `"${m.surveyStandInFor}" is not another detector (${models.map((d) => d.id).join(', ')})`);
+    // The survey's rules and allow lists name labels: a stand-in must find the same ones.
+    if (other.labels.join('\n') !== m.labels.join('\n')) throw at(`"${m.id}".surveyStandInFor`, `its labels differ from "${other.id}"'s, so it cannot stand in for it`);
+  }
   const manifest: Manifest = { path: manifestPath, defaultDetector, models, classifiers, entries };
   if (plateReaders[0]) manifest.plateReader = plateReaders[0];
   const embedders = entries.filter((m): m is EmbedderEntry => m.kind === 'embedder');
@@ -279,6 +291,7 @@ async function parseDetector(item: Item, base: EntryBase, dir: string, fail: Fai
   const file = pinnedFile(item, dir, fail, '');
   if (item.enabled !== undefined && typeof item.enabled !== 'boolean') throw fail('enabled', 'must be true or false');
   if (item.aerial !== undefined && typeof item.aerial !== 'boolean') throw fail('aerial', 'must be true or false');
+  if (item.surveyStandInFor !== undefined && (typeof item.surveyStandInFor !== 'string' || item.surveyStandInFor === '')) throw fail('surveyStandInFor', 'must be the id of another detector');
   const labels = await readLabels(path.resolve(dir, str('labels')), fail);
   const entry: ModelEntry = {
     id: base.id,
@@ -288,6 +301,7 @@ async function parseDetector(item: Item, base: EntryBase, dir: string, fail: Fai
     ...file,
     ...(item.enabled === false ? { enabled: false } : {}),
     ...(item.aerial === true ? { aerial: true } : {}),
+    ...(typeof item.surveyStandInFor === 'string' ? { surveyStandInFor: item.surveyStandInFor } : {}),
     input: parseInput(item.input, fail),
     output: parseOutput(item.output, fail),
     labels,

@@ -16,7 +16,9 @@ import { detectorSetOf, type DetectorSet, type DetectorSetOptions, type SetDetec
 import { createDetector, type Detector } from '../pipeline/detect/detector.ts';
 import { createPlateReader, type PlateReader, type PlateReaderOptions } from '../pipeline/plates/plate-reader.ts';
 import { analysableTypes, type TypeAnalysis } from './analysable.ts';
-import { DEFAULT_MANIFEST, loadManifest, type AnyModelEntry, type Manifest, type ModelKind } from './manifest.ts';
+import { int8ExactHere, type Int8Check } from './int8-exact.ts';
+import { surveyStandIns } from './survey-stand-in.ts';
+import { DEFAULT_MANIFEST, loadManifest, type AnyModelEntry, type Manifest, type ModelEntry, type ModelKind } from './manifest.ts';
 import { DEFAULT_VIOLATION_LABELS, loadViolationLabels, type ViolationLabels } from './violation-labels.ts';
 
 /** One generation of models: everything a frame is run through, from one version of the manifest. */
@@ -66,6 +68,12 @@ export interface RegistryOptions {
    * worker's registry. Default false: camera frames are never run through a drone model.
    */
   aerialDetectors?: boolean;
+  /**
+   * With aerialDetectors: whether int8 runs exact on this CPU, so a detector's survey stand-in
+   * (`surveyStandInFor`, the int8 version of the default) runs in its place. Default: read from the
+   * CPU (models/int8-exact.ts).
+   */
+  int8Exact?: Int8Check;
   /** false: do not load the manifest's plate reader (workers that never read plates). */
   plateReader?: PlateReaderOptions | false;
   logger?: Log;
@@ -135,6 +143,20 @@ export async function createModelRegistry(options: RegistryOptions = {}): Promis
     await Promise.all(closing);
   };
 
+  const int8 = options.aerialDetectors === true ? (options.int8Exact ?? int8ExactHere()) : undefined;
+  let toldStandIns = '';
+  /** The survey's stand-ins that run here, each in place of the enabled detector it names. */
+  const standInsOf = (entries: readonly ModelEntry[]): Map<ModelEntry, ModelEntry> => {
+    if (!int8) return new Map();
+    const { running, said } = surveyStandIns(entries, int8);
+    // Said once per change, not at every reload.
+    if (said.join('\n') !== toldStandIns) {
+      toldStandIns = said.join('\n');
+      for (const line of said) log?.info({ cpu: int8.why }, line);
+    }
+    return running;
+  };
+
   const build = async (): Promise<Generation> => {
     const [manifestText, mappingText] = await Promise.all([readFile(manifestPath, 'utf8').catch(() => ''), readFile(mappingPath, 'utf8').catch(() => '')]);
     const manifest = await loadManifest(manifestPath);
@@ -142,7 +164,13 @@ export async function createModelRegistry(options: RegistryOptions = {}): Promis
     const taken: Shared<Closable>[] = [];
     try {
       const detectors: Detector[] = [];
+      const standIns = standInsOf(manifest.models);
       for (const entry of manifest.models) {
+        if (standIns.has(entry)) {
+          detectors.push(await acquire(keyOf(entry), () => createDetector(entry, options.detector), taken));
+          continue;
+        }
+        if ([...standIns.keys()].some((s) => s.surveyStandInFor === entry.id)) continue;
         if (entry.enabled === false || (entry.aerial === true && options.aerialDetectors !== true)) continue;
         detectors.push(await acquire(keyOf(entry), () => createDetector(entry, options.detector), taken));
       }

@@ -4,13 +4,15 @@
 // another), and where the time goes. --sweep also measures batch sizes 1, 2, 4, 8, one against two
 // intra-op threads, graph optimisation levels and the next photo decoded while this one is
 // inferred, each on the same photo in this one run. --model measures another detector of the
-// manifest (e.g. nanodet-coco-416-int8) than the default. Prints figures measured in this run;
+// manifest (e.g. nanodet-coco-416 for fp32 where surveys run int8) than the survey's own. Prints figures measured in this run;
 // asserts nothing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Frame } from '../contracts/types.ts';
+import { int8ExactHere } from '../models/int8-exact.ts';
 import { findModel, loadManifest, type ModelEntry } from '../models/manifest.ts';
+import { surveyModel } from '../models/survey-stand-in.ts';
 import { createDetector, type DetectorOptions } from '../pipeline/detect/detector.ts';
 import { resampleFactor } from '../pipeline/survey/survey-scale.ts';
 import { detectTiled } from '../pipeline/survey/tiled-detection.ts';
@@ -26,9 +28,11 @@ if (!(Number.isInteger(count) && count >= 1)) usageError(cli, `--images must be 
 const gsd = values.gsd === undefined ? undefined : Number(values.gsd);
 if (gsd !== undefined && !(gsd > 0 && Number.isFinite(gsd))) usageError(cli, `--gsd must be a positive number of centimetres per pixel, got "${values.gsd}"`);
 const manifest = await loadManifest();
+// Without --model, the detector the survey worker runs here: the default, or its int8 stand-in where
+// int8 is exact on this CPU (models/survey-stand-in.ts).
 const model = (() => {
   try {
-    return findModel(manifest, values.model);
+    return values.model ? findModel(manifest, values.model) : surveyModel(findModel(manifest), manifest.models, int8ExactHere());
   } catch (error) {
     return usageError(cli, `--model: ${(error as Error).message}`);
   }

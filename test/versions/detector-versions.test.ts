@@ -45,7 +45,8 @@ beforeAll(async () => {
   modelsDir = path.join(work, 'models');
   api = await startTestApi({ kind: 'pglite' }, { modelsDir });
   await syncLiveManifest(api.app.db, { modelsDir });
-  surveyRegistry = await createModelRegistry({ manifestPath: liveManifestPath(modelsDir), aerialDetectors: true, plateReader: false, debounceMs: 50 });
+  // int8 pinned off: the test is of aerial versions, not of the int8 stand-in this CPU may run.
+  surveyRegistry = await createModelRegistry({ manifestPath: liveManifestPath(modelsDir), aerialDetectors: true, int8Exact: { exact: false, why: 'pinned by the test' }, plateReader: false, debounceMs: 50 });
   cameraRegistry = await createModelRegistry({ manifestPath: liveManifestPath(modelsDir), plateReader: false, debounceMs: 50 });
 }, 300_000);
 
