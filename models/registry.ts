@@ -165,13 +165,10 @@ export async function createModelRegistry(options: RegistryOptions = {}): Promis
     try {
       const detectors: Detector[] = [];
       const standIns = standInsOf(manifest.models);
+      const replaced = new Set(standIns.values());
       for (const entry of manifest.models) {
-        if (standIns.has(entry)) {
-          detectors.push(await acquire(keyOf(entry), () => createDetector(entry, options.detector), taken));
-          continue;
-        }
-        if ([...standIns.keys()].some((s) => s.surveyStandInFor === entry.id)) continue;
-        if (entry.enabled === false || (entry.aerial === true && options.aerialDetectors !== true)) continue;
+        const runs = standIns.has(entry) || (entry.enabled !== false && !replaced.has(entry) && (entry.aerial !== true || options.aerialDetectors === true));
+        if (!runs) continue;
         detectors.push(await acquire(keyOf(entry), () => createDetector(entry, options.detector), taken));
       }
       const classifiers: Classifier[] = [];

@@ -2,7 +2,7 @@
 // regression that crop-features' measurements weigh (models/README.md): the same class weights,
 // weight decay and early stopping on a validation part, full-batch Adam, and a seeded start so the
 // same crops train the same head.
-import { classWeights, softmax, type Labelled } from './softmax-head.ts';
+import { classWeights, softmax, standardiser, type Labelled } from './softmax-head.ts';
 import { seededRandom } from './crop-augment.ts';
 
 export interface MlpHead {
@@ -124,16 +124,6 @@ function weightedLoss(xs: Float32Array[], y: readonly number[], cw: Float64Array
     total += w;
   });
   return loss / total;
-}
-
-function standardiser(x: readonly Float32Array[]): { mean: Float32Array; std: Float32Array } {
-  const d = x[0]!.length;
-  const mean = new Float32Array(d);
-  const std = new Float32Array(d);
-  for (const v of x) for (let j = 0; j < d; j++) mean[j]! += v[j]! / x.length;
-  for (const v of x) for (let j = 0; j < d; j++) std[j]! += (v[j]! - mean[j]!) ** 2 / x.length;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) + 1e-3;
-  return { mean, std };
 }
 
 function adamStep(p: Float32Array, g: Float32Array, s: { m: Float32Array; v: Float32Array }, t: number, lr: number): void {
