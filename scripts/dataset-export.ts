@@ -114,7 +114,7 @@ try {
   }
   if (summary.duplicates > 0) console.log(`  ${summary.duplicates} image(s) skipped: the same bytes were already exported (a survey image or an earlier case)`);
   if (summary.annotated > 0) {
-    console.log(`  warning: ${summary.annotated} image(s) carry our drawn box and caption (cases from before clean frames were kept); export.json marks them "annotated": true`);
+    console.log(`  warning: ${summary.annotated} image(s) carry our drawn box and caption (start frames, which are kept drawn only, and frames of cases from before clean frames were kept); export.json marks them "annotated": true, and no crop is cut from them`);
   }
   if (values.crops) console.log(`  crops: ${path.join(summary.out, 'crops')}/<type>/confirmed|rejected/ (npm run train -- classifier --crops ${path.join(summary.out, 'crops', '<type>')} …)`);
   console.log(`  next: yolo detect train data=${path.join(summary.out, 'data.yaml')} model=yolo11n.pt imgsz=640  (models/README.md)`);

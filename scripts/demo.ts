@@ -1,5 +1,5 @@
 // The main job (`npm start`, after set-up): the whole product on embedded defaults — a local
-// redis-server, the API with its reviewer page, two sample cameras on a loopback RTSP server, the
+// redis-server, the API with its reviewer page, three sample cameras on a loopback RTSP server, the
 // camera, dispatch and survey workers, and a sample drone survey (scripts/demo/run-demo.ts).
 // Ctrl-C stops everything; running it again reuses data/.
 //   npm start                     (after set-up: tsx scripts/demo.ts [--dwell 20] [--port 8080] [--redis-port 6390]
@@ -60,6 +60,10 @@ if (demo.keys.firstAdmin) {
 }
 console.log('');
 console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Cases appear within a minute or two as the ${dwell} s demo dwell passes (the parked pick-up in dog.jpg first). Ctrl-C stops everything.`);
+console.log('');
+console.log(`Teach it: the bus-stop camera raises its waiting buses as illegal parking, as a dwell rule must. Reject them on the`);
+console.log(`reviewer page and confirm the parked cars: after ${demo.training.afterReviews} reviews a verdict model is trained on them, promoted if it`);
+console.log('beats chance on reviews it did not learn from, and the open cases then show "likely confirmed" or "likely false alarm".');
 
 // `npm start` runs this file in the process npm signals (`exec node --import tsx`, no tsx wrapper:
 // tsx's relay SIGKILLs a child that is too busy to acknowledge within 30 ms, which orphans redis and

@@ -12,7 +12,7 @@ import { PythonTrainingUnavailableError } from '../models/train/detector-python.
 
 const usage = `usage:
   npm run train -- classifier --crops DIR --id ID --out DIR [--minutes N]
-                  [--attribute NAME] [--applies-to LABEL[,LABEL…]] [--manifest FILE]
+                  [--attribute NAME] [--applies-to LABEL[,LABEL…]] [--manifest FILE] [--held-out DIR]
     DIR        an image-folder tree: DIR/<class>/*.jpg|png|webp, one folder per class (at least two);
                crops named <source>__<n>.jpg are kept on one side of the held-out split per source
     --id       the new model's id (refused when OUT/manifest.json already declares it)
@@ -21,6 +21,8 @@ const usage = `usage:
     --attribute   the attribute it sets on detections (default: DIR's name, e.g. cover, else "class")
     --applies-to  detector labels whose crops it classifies (default: the classes, when they are detector labels)
     --manifest    where the backbone (embedder) is declared (default: models/manifest.json)
+    --held-out    a tree of the same classes to measure on instead of holding out part of DIR
+                  (e.g. the reviews a training run keeps aside); every crop of DIR is trained on
   npm run train -- detector --dataset DIR [--label-map FILE] --base MODEL_ID --id ID --out DIR
                   [--minutes N] [--epochs N] [--classes a,b,…] [--device cpu|cuda] [--resume] [--gsd-cm N]
                   [--freeze-backbone] [--replay DIR[,DIR…]|none]
@@ -48,6 +50,7 @@ async function classifier(args: string[]): Promise<number> {
       attribute: { type: 'string' },
       'applies-to': { type: 'string' },
       manifest: { type: 'string' },
+      'held-out': { type: 'string' },
     },
   }, args);
   if (!values.crops || !values.id || !values.out) usageError(cli, `${['crops', 'id', 'out'].filter((k) => !values[k as 'crops']).map((k) => `--${k}`).join(', ')} required`);
@@ -61,6 +64,7 @@ async function classifier(args: string[]): Promise<number> {
     ...(values.attribute ? { attribute: values.attribute } : {}),
     ...(values['applies-to'] ? { appliesTo: values['applies-to'].split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(values.manifest ? { manifest: values.manifest } : {}),
+    ...(values['held-out'] ? { heldOut: values['held-out'] } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   return 0;

@@ -24,34 +24,37 @@ export function sourcePart(splitKey: string): string {
   return splitKey.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/-+/g, '-');
 }
 
-/** Writes the crops of one reviewed image; returns how many. Reviewer-drawn boxes are not the case's detection and are left out. */
-export async function writeVerdictCrops(dir: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number): Promise<number> {
+/**
+ * Writes the crops of one reviewed image, numbered from `first` (the case's crops so far); returns
+ * the numbers it used (one per detection box), so the next image of the case numbers on. Reviewer-drawn
+ * boxes are not the case's detection and are left out.
+ */
+export async function writeVerdictCrops(dir: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number, first = 0): Promise<number> {
   const verdict = c.decision === 'positive' ? 'confirmed' : 'rejected';
   const scored = async (file: string) => {
     if (img.score !== null && img.score !== undefined) await appendDetectorScore(path.join(dir, c.type), `${verdict}/${file}`, img.score);
   };
-  let n = await writeCrops(path.join(dir, c.type, verdict), c, splitKey, img, body, width, height, scored);
+  const used = await writeCrops(path.join(dir, c.type, verdict), c, splitKey, img, body, width, height, first, scored);
   for (const [attribute, value] of Object.entries(c.labels ?? {}).sort()) {
     // Names come from the API's vocabulary; anything else must not become a path.
     if (!FOLDER_NAME.test(attribute) || !FOLDER_NAME.test(value)) throw new Error(`case ${c.caseId}: attribute label ${JSON.stringify(attribute)}=${JSON.stringify(value)} is not a folder name`);
-    n += await writeCrops(path.join(dir, attribute, value), c, splitKey, img, body, width, height);
+    await writeCrops(path.join(dir, attribute, value), c, splitKey, img, body, width, height, first);
   }
-  return n;
+  return used;
 }
 
-async function writeCrops(folder: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number, written?: (file: string) => Promise<void>): Promise<number> {
+/** Returns the numbers the image's detection boxes take (a box too small to cut still takes one). */
+async function writeCrops(folder: string, c: ReviewedCase, splitKey: string, img: ReviewedImage, body: Buffer, width: number, height: number, first: number, written?: (file: string) => Promise<void>): Promise<number> {
   if (img.kind === 'crop') return 0;
   const boxes = img.boxes.filter((b) => b.origin === 'model');
-  let n = 0;
   for (const [k, b] of boxes.entries()) {
     const region = cropRegion(b.box, width, height, CROP_MARGIN);
     if (region.width < 2 || region.height < 2) continue;
     await mkdir(folder, { recursive: true });
     const crop = await sharp(body).extract(region).jpeg({ quality: 95 }).toBuffer();
-    const file = `${sourcePart(splitKey)}__c${c.caseId}-${k}.jpg`;
+    const file = `${sourcePart(splitKey)}__c${c.caseId}-${first + k}.jpg`;
     await writeFile(path.join(folder, file), crop);
     await written?.(file);
-    n++;
   }
-  return n;
+  return boxes.length;
 }

@@ -90,7 +90,7 @@ export interface ExportedCaseImage {
   boxes: LabelledBox[];
   /** The image the reviewer saw, when the exported bytes are its clean copy (sha256 is the copy's). */
   reviewedSha256?: string;
-  /** True when the pixels carry our drawn box and caption (cases from before clean frames were kept). */
+  /** True when the pixels carry our drawn box and caption (a start frame, or a frame of a case from before clean frames were kept). */
   annotated: boolean;
   /** Absent on case images; present on survey tiles: lets TypeScript tell the two apart. */
   tile?: undefined;
@@ -227,30 +227,44 @@ export async function exportDataset(transport: Transport, options: ExportOptions
         );
       }
     }
+    // One frame often confirms several cases at once (a row of parked cars): it is one image, labelled
+    // with every case's boxes, and each case still gets the crop of its own box.
+    const boxesOfImage = new Map<string, LabelledBox[]>();
+    for (const c of cases) {
+      for (const img of c.images) {
+        const sha256 = img.cleanSha256 ?? img.sha256;
+        boxesOfImage.set(sha256, [...(boxesOfImage.get(sha256) ?? []), ...trainingBoxes(c.decision, img)]);
+      }
+    }
     for (const c of cases) {
       const splitKey = splitKeyOf(c);
       const split = splitOf(splitKey, valFraction);
+      // Crops of all the case's images are numbered on, so a second sighting's frame never overwrites the first's crop.
+      let cropNumber = 0;
       for (const img of c.images) {
         // Train on the frame as the camera saw it: the reviewer's boxes fit its clean copy exactly.
         const sha256 = img.cleanSha256 ?? img.sha256;
-        if (written.has(sha256)) {
-          duplicates++;
-          continue;
-        }
+        const annotated = (img.kind === 'frame' || img.kind === 'start_frame') && !img.cleanSha256;
+        const cropped = options.crops === true && !annotated;
+        const seen = written.has(sha256);
+        if (seen) duplicates++;
+        if (seen && !cropped) continue;
         written.add(sha256);
         const body = await getCheckedBytes(transport, `/v1/evidence/${sha256}`, sha256, `evidence ${sha256} of case ${c.caseId}`);
         const meta = await sharp(body).metadata();
         if (!meta.width || !meta.height) throw new DatasetExportError(`evidence ${sha256} of case ${c.caseId} is not a readable image`);
-        const annotated = (img.kind === 'frame' || img.kind === 'start_frame') && !img.cleanSha256;
+        // A crop of a drawn image holds our box and caption (with the detector's label): a model trained
+        // on it could learn our drawing, so only clean frames (and images we never drew on) give crops.
+        if (cropped) cropNumber += await writeVerdictCrops(path.join(stage, 'crops'), c, splitKey, img, body, meta.width, meta.height, cropNumber);
+        if (seen) continue;
         if (annotated) annotatedCount++;
         // JPEG evidence is copied byte for byte; anything else (PNG, TIFF) is encoded as JPEG, unrotated, so boxes still fit.
         const jpeg = meta.format === 'jpeg' ? body : await sharp(body).jpeg({ quality: 95 }).toBuffer();
         const base = `c${c.caseId}-${img.cleanSha256 ? 'clean_frame' : img.kind}-${sha256.slice(0, 12)}`;
-        const boxes = trainingBoxes(c.decision, img);
+        const boxes = boxesOfImage.get(sha256)!;
         const lines = boxes.map((b) => yoloLine(classOf.get(b.label)!, b.box, meta.width!, meta.height!)).filter((l): l is string => l !== null);
         await writeFile(path.join(stage, 'images', split, `${base}.jpg`), jpeg);
         await writeFile(path.join(stage, 'labels', split, `${base}.txt`), lines.length ? `${lines.join('\n')}\n` : '');
-        if (options.crops) await writeVerdictCrops(path.join(stage, 'crops'), c, splitKey, img, body, meta.width!, meta.height!);
         images.push({
           file: `images/${split}/${base}.jpg`,
           split,

@@ -11,9 +11,10 @@ import { buildClassifierOnnx } from './classifier-onnx.ts';
 import { trainClassHead, type HeadKind } from './class-head.ts';
 import { CLASS_POOLING, createCropFeatures, DEFAULT_POOLING, type Pooling } from './crop-features.ts';
 import { checkIdIsFree, writeClassifier } from './declare-classifier.ts';
-import { readImageFolder, type Crop } from './image-folder.ts';
+import { readImageFolder, type Crop, type ImageFolder } from './image-folder.ts';
 import { headProbabilities, type TrainedHead } from './softmax-head.ts';
 import { splitBySource } from './source-split.ts';
+import { readDetectorScores } from './verdict-scores.ts';
 import { trainVerdictHead, VERDICT_CLASSES, verdictClassOf, verdictScoresFor, type VerdictHead } from './verdict-head.ts';
 
 export interface TrainClassifierOptions {
@@ -33,6 +34,13 @@ export interface TrainClassifierOptions {
   /** Default: the nearest-class-mean head, softmax regression for a verdict tree (class-head.ts). */
   head?: HeadKind;
   heldOutFraction?: number;
+  /**
+   * A tree of held-out crops the caller chose (the training job's held-out reviews, which it also
+   * measures the live version on): the trainer then trains on every crop of `crops` and reports its
+   * metrics on these, rather than holding out a second share of its own. With a few dozen reviews a
+   * second hold-out would leave too few to learn from.
+   */
+  heldOut?: string;
   /** Context the workers add around a detection's box before classifying (the crops had it too). */
   cropMargin?: number;
   threads?: number;
@@ -68,17 +76,21 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<Traine
   if (!/^[a-z][a-zA-Z0-9_]*$/.test(attribute)) throw new TrainingInputError(`--attribute "${attribute}" must be a plain name such as "cover"`);
   const appliesTo = o.appliesTo ?? defaultAppliesTo(tree.classes, manifest.models.find((m) => m.id === manifest.defaultDetector)?.labels ?? []);
 
+  const given = o.heldOut === undefined ? undefined : await heldOutTree(o.heldOut, tree);
   const scores = await verdictScoresFor(tree, log);
-  const split = splitBySource(tree.crops, o.heldOutFraction ?? 0.2);
+  const heldScores = given && scores ? await readDetectorScores(given.dir) : undefined;
+  if (given && scores && (!heldScores || given.crops.some((c) => !heldScores.has(c.file)))) throw new TrainingInputError(`the held-out crops in ${o.heldOut} carry no detector scores, while the training crops do: a verdict model is measured with the scores it was trained with`);
+  const split = given ? { train: tree.crops, heldOut: given.crops } : splitBySource(tree.crops, o.heldOutFraction ?? 0.2);
   const fit = splitBySource(split.train, 0.15, 'validation:');
   log(`${tree.crops.length} crops of ${tree.classes.length} classes (${countsOf(tree.classes, tree.crops)}), ${new Set(tree.crops.map((c) => c.source)).size} sources`);
-  log(`held out by source: ${split.heldOut.length} crops; training ${fit.train.length}, validation ${fit.heldOut.length}`);
+  log(`held out ${given ? `by the caller (${o.heldOut})` : 'by source'}: ${split.heldOut.length} crops; training ${fit.train.length}, validation ${fit.heldOut.length}`);
+  for (const [file, score] of heldScores ?? []) scores!.set(file, score);
 
   const features = await createCropFeatures(manifest.embedder, pooling, o.threads);
   let x: Map<string, Float32Array>;
   try {
     const started = Date.now();
-    const files = tree.crops.map((c) => c.file);
+    const files = [...tree.crops, ...(given?.crops ?? [])].map((c) => c.file);
     const vectors = await features.featuresOf(files, (done, total) => {
       if (done % 160 === 0 || done === total) log(`embedding ${done}/${total}`);
     });
@@ -123,11 +135,11 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<Traine
       sources: new Set(tree.crops.map((c) => c.source)).size,
       trainCrops: split.train.length,
       heldOutCrops: split.heldOut.length,
-      splitBy: 'source (file name "<source>__<n>.<ext>", else the file)',
+      splitBy: given ? `held out by the caller: ${path.resolve(o.heldOut!)}` : 'source (file name "<source>__<n>.<ext>", else the file)',
       backbone: { id: manifest.embedder.id, sha256: manifest.embedder.sha256 },
       pooling,
       head: verdict
-        ? { kind: 'detector score corrected by the crop', cropWeightDecay: head.l2, epochs: head.epochs, classWeights: 'balanced', validation: verdict.model.validation }
+        ? { kind: 'detector score corrected by the crop', cropWeightDecay: head.l2, epochs: head.epochs, classWeights: 'balanced', validation: verdict.model.validation, validationFolds: verdict.model.validationFolds }
         : classHead!.summary,
     },
     ...(verdict ? { prior: { detectorScore: verdict.model.prior } } : {}),
@@ -157,3 +169,10 @@ function countsOf(classes: readonly string[], crops: readonly Crop[]): string {
   return classes.map((c, i) => `${c} ${crops.filter((k) => k.label === i).length}`).join(', ');
 }
 
+/** The caller's held-out tree, its crops labelled by the training tree's class indices; a class the training tree lacks is refused by name. */
+async function heldOutTree(dir: string, tree: ImageFolder): Promise<ImageFolder> {
+  const held = await readImageFolder(dir, 1);
+  const unknown = held.classes.filter((c) => !tree.classes.includes(c));
+  if (unknown.length > 0) throw new TrainingInputError(`held-out class ${unknown.map((c) => `"${c}"`).join(', ')} in ${dir} is not a class of the training crops (${tree.classes.join(', ')})`);
+  return { ...held, crops: held.crops.map((c) => ({ ...c, label: tree.classes.indexOf(held.classes[c.label]!) })) };
+}

@@ -39,6 +39,8 @@ export interface VerdictModel {
   iterations: number;
   /** Mean validation loss of each candidate strength (Infinity first: the calibrated score alone). */
   validation: Array<{ weightDecay: number; loss: number }>;
+  /** Validation folds the strengths were judged on (those whose training side had both verdicts). */
+  validationFolds: number;
 }
 
 export interface VerdictTrainOptions {
@@ -60,6 +62,9 @@ export class VerdictTrainingError extends Error {
 
 /** A faint ridge keeps a and b finite when the score alone separates the verdicts. */
 const SCORE_RIDGE = 1e-3;
+
+/** Up to this many sources, validation leaves one source out at a time instead of hashing into folds. */
+export const LEAVE_ONE_OUT_SOURCES = 12;
 
 const DEFAULTS = { weightDecays: [100, 30, 10, 3, 1, 0.3, 0.1, 0.03, 0.01], folds: 3, maxIterations: 400, minGain: 1e-3, gramLimit: 4000 };
 
@@ -85,16 +90,16 @@ export function trainVerdictModel(examples: readonly VerdictExample[], options: 
   if (!validation) {
     // Nothing to judge the crop by: the conservative model, the calibrated score.
     o.progress?.('  too few sources to validate the crop part on (every fold leaves one verdict out of training): the model is the calibrated detector score');
-    return { ...asHead(start(prepared), prepared, examples), cropWeightDecay: Infinity, iterations: 0, validation: [] };
+    return { ...asHead(start(prepared), prepared, examples), cropWeightDecay: Infinity, iterations: 0, validation: [], validationFolds: 0 };
   }
-  for (const v of validation) o.progress?.(`  crop weight decay ${v.weightDecay === Infinity ? 'off' : v.weightDecay}: validation loss ${v.loss.toFixed(4)}`);
-  const alone = validation[0]!;
+  for (const v of validation.losses) o.progress?.(`  crop weight decay ${v.weightDecay === Infinity ? 'off' : v.weightDecay}: validation loss ${v.loss.toFixed(4)}`);
+  const alone = validation.losses[0]!;
   // The crop part has to earn its place: the score alone wins ties and near-ties.
-  const best = validation.slice(1).reduce((b, v) => (v.loss < b.loss ? v : b), alone);
+  const best = validation.losses.slice(1).reduce((b, v) => (v.loss < b.loss ? v : b), alone);
   const chosen = best.loss < alone.loss - o.minGain ? best : alone;
   const fit = chosen === alone ? start(prepared) : solve(prepared, chosen.weightDecay, start(prepared), o.maxIterations);
   o.progress?.(chosen === alone ? '  the crop does not help on validation: the model is the calibrated detector score' : `  crop part on, weight decay ${chosen.weightDecay} (${fit.iterations} iterations)`);
-  return { ...asHead(fit, prepared, examples), cropWeightDecay: chosen.weightDecay, iterations: fit.iterations, validation };
+  return { ...asHead(fit, prepared, examples), cropWeightDecay: chosen.weightDecay, iterations: fit.iterations, validation: validation.losses, validationFolds: validation.folds };
 }
 
 function checkExamples(examples: readonly VerdictExample[]): void {
@@ -109,13 +114,20 @@ function checkExamples(examples: readonly VerdictExample[]): void {
   if (other) throw new VerdictTrainingError(`crop features of ${other.source} have ${other.x.length} dimensions, others ${d}`);
 }
 
-/** Source → fold by a hash of its name, so a source stays in one fold whatever else is in the set. */
+/**
+ * Source → fold by a hash of its name, so a source stays in one fold whatever else is in the set.
+ * With few sources (a pilot's first reviews, the demo's), hashing into `folds` folds often leaves
+ * a fold whose training side lacks a verdict, and then the crop part can never be judged: each
+ * source is then its own fold (leave one source out), which costs little with so few crops.
+ */
 function foldsBySource(examples: readonly VerdictExample[], folds: number): number[] {
+  const sources = [...new Set(examples.map((e) => e.source))].sort();
+  if (sources.length <= LEAVE_ONE_OUT_SOURCES) return examples.map((e) => sources.indexOf(e.source));
   return examples.map((e) => createHash('sha256').update(`verdict-fold:${e.source}`).digest().readUInt32BE(0) % folds);
 }
 
 /** Mean validation loss of each strength over the folds whose training side has both verdicts; null when no fold has. */
-function crossValidate(examples: readonly VerdictExample[], fold: readonly number[], strengths: readonly number[], o: typeof DEFAULTS): Array<{ weightDecay: number; loss: number }> | null {
+function crossValidate(examples: readonly VerdictExample[], fold: readonly number[], strengths: readonly number[], o: typeof DEFAULTS): { losses: Array<{ weightDecay: number; loss: number }>; folds: number } | null {
   const sums = strengths.map(() => 0);
   let used = 0;
   for (const f of new Set(fold)) {
@@ -134,7 +146,7 @@ function crossValidate(examples: readonly VerdictExample[], fold: readonly numbe
     });
   }
   if (used === 0) return null;
-  return strengths.map((weightDecay, k) => ({ weightDecay, loss: sums[k]! / used }));
+  return { losses: strengths.map((weightDecay, k) => ({ weightDecay, loss: sums[k]! / used })), folds: used };
 }
 
 interface Prepared {

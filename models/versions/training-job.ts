@@ -60,14 +60,16 @@ export async function runTraining(request: TrainingRequest, deps: TrainingDeps):
       throw new TrainingInputError(`${request.target}: every review of ${untrained.join(', ')} is held out for measuring; more reviews from other sources are needed to train`);
     }
     const trainDir = await writeTree(tree, split.train, path.join(work, 'train'), split.splitBy);
-    const heldOut = await readImageFolder(await writeTree(tree, split.heldOut, path.join(work, 'held-out'), split.splitBy), 1);
+    const heldOutDir = await writeTree(tree, split.heldOut, path.join(work, 'held-out'), split.splitBy);
+    const heldOut = await readImageFolder(heldOutDir, 1);
     log({ target: request.target, crops: tree.crops.length, train: split.train.length, heldOut: split.heldOut.length, splitBy: split.splitBy }, `training: reviews split by ${split.splitBy}`);
 
     const id = await nextVersionId(place, request.target);
     const dir = path.join(versionsDir(place.modelsDir), id);
     await rm(dir, { recursive: true, force: true });
     const trained = await trainClassifier({
-      crops: trainDir, id, out: dir, attribute: request.target, appliesTo: request.appliesTo,
+      // Measured on the run's own held-out reviews, not on a second share of the few it trains on.
+      crops: trainDir, heldOut: heldOutDir, id, out: dir, attribute: request.target, appliesTo: request.appliesTo,
       ...(place.baseManifest ? { manifest: place.baseManifest } : {}),
       ...(deps.threads ? { threads: deps.threads } : {}),
       log: (line) => log({ target: request.target, id }, line),

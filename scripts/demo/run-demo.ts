@@ -2,9 +2,11 @@
 //
 //   redis-server (child process, AOF on, data/redis)      queues, dedupe index, worker heartbeats
 //   the API (PGlite data/pglite, evidence data/objects)    cases, reviewer page, cameras, surveys
-//   a loopback RTSP server + ffmpeg publishers             two sample cameras from real footage:
+//   a loopback RTSP server + ffmpeg publishers             three sample cameras from real footage:
 //       demo-dog-street  darknet's dog.jpg looped: a pick-up parked at a no-parking kerb
 //       demo-vtest-plaza OpenCV's vtest.avi looped: a pedestrian plaza with a service lane
+//       demo-bus-stop    real vehicle photos composed on the plaza: cars park at a kerb, buses wait
+//                        at its stop (the false alarms reviewers reject and a verdict model learns)
 //   camera sync: cameras registered through the API (PUT /v1/cameras) → the camera-streams queue
 //   a camera worker (model registry, plates on parking cases), the dispatch worker, the survey worker
 //   a sample drone survey uploaded (OpenCV's aero1.jpg and aero3.jpg)
@@ -20,7 +22,8 @@
 // the same data folder keeps the cases, keys, queues and dedupe index.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -31,6 +34,7 @@ import { parseCameraConfig, type CameraConfig } from '../../contracts/camera.ts'
 import { createLogger, type Logger } from '../../infra/logger.ts';
 import { samplePath } from '../../infra/samples.ts';
 import { describeAnalysis } from '../../models/analysable.ts';
+import { loadFootagePlan, renderFootage } from '../../models/evaluate/street-footage.ts';
 import { createModelRegistry, type ModelRegistry } from '../../models/registry.ts';
 import { liveManifestPath } from '../../models/versions/live-manifest.ts';
 import { CAMERA_MIN_SCORE } from '../../pipeline/cameras/camera-detector.ts';
@@ -97,7 +101,9 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-export const DEMO_CAMERA_FILES = ['dog-street.json', 'vtest-plaza.json'] as const;
+export const DEMO_CAMERA_FILES = ['dog-street.json', 'vtest-plaza.json', 'bus-stop-kerb.json'] as const;
+/** The stream each sample camera reads from the loopback server. */
+const DEMO_STREAMS: Record<string, string> = { 'demo-dog-street': 'dog-street', 'demo-vtest-plaza': 'vtest-plaza', 'demo-bus-stop': 'bus-stop' };
 export const DEMO_SURVEY_NAME = 'Demo survey: OpenCV aero1.jpg + aero3.jpg (oblique aerials, no telemetry)';
 
 /** Tears down, in reverse order, whatever was started; never throws. */
@@ -154,6 +160,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   stack.push('exit hook', async () => void process.off('exit', killChildren));
 
   try {
+    // The sample footage, made once into data/demo-media while the servers start.
+    const footage = demoFootage(mediaDir);
+    footage.ready.catch(() => undefined);
+    footage.composed.catch(() => undefined);
+    // Work that runs on after start (the bus-stop footage, the sample survey): stop() waits for it.
+    const background: Array<Promise<unknown>> = [];
+    let stopping = false;
+
     // 1. Redis, ours: AOF on, its data beside the rest.
     const redisPort = await port(ports.redis, 6390);
     if (await isListening(redisPort)) throw new Error(`port ${redisPort} is taken (is another demo running?); pass another redis port`);
@@ -183,10 +197,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     print(`API        ${api.url}  (PGlite and evidence in ${rel(dataDir)}/)`);
 
     // 3. Sample cameras on a loopback RTSP server.
-    const dogVideo = path.join(mediaDir, 'dog-street.mp4');
-    const plazaVideo = path.join(mediaDir, 'vtest-plaza.mp4');
-    if (!existsSync(dogVideo)) await stillVideo(samplePath('darknet/dog.jpg'), dogVideo, 10);
-    if (!existsSync(plazaVideo)) await h264Video(samplePath('opencv/vtest.avi'), plazaVideo);
+    const videos = await footage.ready;
     rtsp = await startLoopbackRtspServer({
       clientPort: await port(ports.rtsp, 8554),
       publishPort: await port(ports.rtspPublish, 8555),
@@ -195,9 +206,19 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     });
     const server = rtsp;
     stack.push('RTSP server', () => server.stop());
-    await server.publish('dog-street', dogVideo);
-    await server.publish('vtest-plaza', plazaVideo);
-    print(`RTSP       ${server.url('dog-street')} (darknet dog.jpg, looped), ${server.url('vtest-plaza')} (OpenCV vtest.avi, looped)`);
+    for (const [stream, video] of Object.entries(videos)) await server.publish(stream, video);
+    // Composed on the first start (several seconds of ffmpeg): published when ready, so the rest
+    // need not wait; its camera retries until then.
+    const busStop = footage.composed.then(async (video) => {
+      if (stopping) return;
+      await server.publish('bus-stop', video);
+      print(`RTSP       ${server.url('bus-stop')} published (composed kerb with a bus stop, 90 s looped)`);
+    });
+    background.push(busStop.catch((err: Error) => {
+      log.error({ err: err.message }, 'demo bus-stop footage failed');
+      print(`RTSP       bus-stop footage failed: ${err.message}`);
+    }));
+    print(`RTSP       ${server.url('dog-street')} (darknet dog.jpg, looped), ${server.url('vtest-plaza')} (OpenCV vtest.avi, looped), ${server.url('bus-stop')} (being composed)`);
 
     // 4. The cameras, registered through the API as an operator would.
     const cameras: CameraConfig[] = [];
@@ -304,8 +325,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     print(`workers    camera worker (up to 8 cameras), dispatch worker, survey worker${verifyAfter > 0 ? `, verifier (looks again ${verifyAfter} s after handling)` : ''}; Prometheus ${metricsUrl}`);
 
     // 6. A sample drone survey (resumable: a second run finds it and uploads nothing again).
-    const background: Array<Promise<unknown>> = [];
-    let stopping = false;
     if (options.survey !== false) {
       const task = uploadDemoSurvey(api.url, operator, api.keys.reviewer, print, () => stopping).catch((err: Error) => {
         log.error({ err: err.message }, 'demo survey upload failed');
@@ -399,7 +418,8 @@ interface CaseSummary {
  * parked truck at any hour, and a detector pass every 3 s even on a still picture.
  */
 export function demoCamera(raw: CameraConfig, server: LoopbackRtspServer, dwell: number): CameraConfig {
-  const stream = raw.id === 'demo-dog-street' ? 'dog-street' : 'vtest-plaza';
+  const stream = DEMO_STREAMS[raw.id];
+  if (!stream) throw new Error(`demo camera ${raw.id}: no demo stream for it (known: ${Object.keys(DEMO_STREAMS).join(', ')})`);
   const shortened = (rules: CameraConfig['rules']): CameraConfig['rules'] => {
     if (!rules) return rules;
     const out: NonNullable<CameraConfig['rules']> = {};
@@ -421,6 +441,41 @@ export function demoCamera(raw: CameraConfig, server: LoopbackRtspServer, dwell:
   };
   return parseCameraConfig(camera, `demo camera ${raw.id}`);
 }
+
+/**
+ * The sample cameras' videos, made from Debian's sample media on the first start and kept:
+ * dog.jpg as a still stream, vtest.avi re-encoded to H.264, and the bus-stop kerb composed from
+ * real vehicle photos (models/evaluate/street-footage.ts): three cars park and three buses wait at
+ * the stop, each long enough to be raised. Reviewers reject the buses (waiting at a stop is not
+ * parking): the false alarm a verdict model learns from. Each file is written under a temporary
+ * name and renamed, so a start stopped half-way never leaves a broken video behind.
+ */
+function demoFootage(mediaDir: string): { ready: Promise<Record<string, string>>; composed: Promise<string> } {
+  const made = async (file: string, make: (tmp: string) => Promise<unknown>) => {
+    const out = path.join(mediaDir, file);
+    if (existsSync(out)) return out;
+    const tmp = path.join(mediaDir, `.partial-${file}`);
+    await make(tmp);
+    await rename(tmp, out);
+    return out;
+  };
+  const busStop = made('bus-stop-kerb.mp4', async (tmp) => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'demo-footage-'));
+    try {
+      await renderFootage(await loadFootagePlan(path.join(REPO_ROOT, BUS_STOP_FOOTAGE)), tmp, work);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+  const ready = (async () => ({
+    'dog-street': await made('dog-street.mp4', (tmp) => stillVideo(samplePath('darknet/dog.jpg'), tmp, 10)),
+    'vtest-plaza': await made('vtest-plaza.mp4', (tmp) => h264Video(samplePath('opencv/vtest.avi'), tmp)),
+  }))();
+  return { ready, composed: busStop };
+}
+
+/** The composition of the bus-stop camera's footage. */
+export const BUS_STOP_FOOTAGE = 'samples/scenarios/street/bus-stop-kerb.json';
 
 async function uploadDemoSurvey(apiUrl: string, key: string, reviewerKey: string, print: (line: string) => void, stopping: () => boolean): Promise<void> {
   const client = surveyApiClient(apiUrl, key);

@@ -4,16 +4,17 @@
 // terminal is told what the training does and why it does not: a run queued, a target refused for
 // having one class only, a version promoted or refused by the rule (with its reasons), a run that
 // failed (the trainer's reason, e.g. every review of a class is held out for measuring), and the
-// open cases a promoted verdict model scored.
+// open cases the live verdict model scored (promoted by the job or by hand, or rolled back to).
 import type { EmbeddedApi } from '../../api/embedded.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { exportedReviewCrops } from '../../models/versions/reviewed-crops.ts';
 import { afterReviewsFromEnv, DEFAULT_AFTER_REVIEWS } from '../../models/versions/review-trigger.ts';
+import type { RescoreOutcome } from '../../models/versions/rescore-open-cases.ts';
 import type { TrainingOutcome } from '../../models/versions/training-job.ts';
 import { startTrainingService, type TrainingService } from '../../models/versions/training-service.ts';
 
 /** Reviews of a type (labels of an attribute) that call for a model in the demo. */
-export const DEMO_AFTER_REVIEWS = 4;
+export const DEMO_AFTER_REVIEWS = 8;
 
 export interface DemoTrainingOptions {
   api: EmbeddedApi;
@@ -52,7 +53,7 @@ export function startDemoTraining(o: DemoTrainingOptions): DemoTraining {
     // A promoted verdict model scores the cases waiting for review at once: a still camera's parked
     // truck brings no new sighting to be scored on.
     objects: api.app.objects,
-    onRescored: (r) => print(`training   ${r.scored} open ${r.type} case${r.scored === 1 ? '' : 's'} scored by ${r.modelId}${r.skipped.length ? ` (${r.skipped.length} skipped: ${r.skipped[0]!.reason})` : ''}; the review page shows each score`),
+    onRescored: (r) => print(rescoredLine(r)),
     log: (obj, msg) => {
       o.logger.info(obj, msg);
       const line = terminalLine(obj as Record<string, unknown>, msg);
@@ -70,6 +71,14 @@ export function startDemoTraining(o: DemoTrainingOptions): DemoTraining {
   });
   const describe = fromEnv ? 'set by TRAINING_AFTER_REVIEWS' : `demo scale; TRAINING_AFTER_REVIEWS overrides, production default ${DEFAULT_AFTER_REVIEWS}`;
   return { service, afterReviews, describe };
+}
+
+/** What a re-scoring did to the open cases, for the terminal. */
+export function rescoredLine(r: RescoreOutcome): string {
+  const cases = (n: number) => `${n} open ${r.type} case${n === 1 ? '' : 's'}`;
+  const skipped = r.skipped.length ? ` (${r.skipped.length} skipped: ${r.skipped[0]!.reason})` : '';
+  if (r.modelId === null) return `training   ${cases(r.cleared)}: verdict score cleared, no verdict model is live for ${r.type} any more`;
+  return `training   ${cases(r.scored)} scored by ${r.modelId}${skipped}; the review page shows each score`;
 }
 
 function terminalLine(obj: Record<string, unknown>, msg: string): string | undefined {

@@ -3,21 +3,12 @@
 // and survey workers. Cases must arrive (the parked pick-up in dog.jpg as an illegal_parking case
 // with a plate field), GET /v1/status must report the cameras streaming, and a restart of the whole
 // demo on the same data folder must keep the cases without a second case for the same truck.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../../scripts/demo/run-demo.ts';
-import { freePort } from '../support/ports.ts';
+import { expect, it } from 'vitest';
+import type { RunningDemo } from '../../scripts/demo/run-demo.ts';
+import { testDemo } from '../support/demo.ts';
 import { until } from '../support/until.ts';
 
-let dir: string;
-let demo: RunningDemo | undefined;
-
-afterAll(async () => {
-  await demo?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const run = testDemo('demo');
 
 interface CaseItem {
   id: number;
@@ -38,19 +29,14 @@ async function cases(d: RunningDemo): Promise<CaseItem[]> {
 const truckCases = (items: CaseItem[]) => items.filter((c) => c.type === 'illegal_parking' && c.source.id === 'demo-dog-street');
 
 it('runs the whole product: cases arrive with a plate field, status shows streaming cameras, a restart keeps the cases', async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'demo-'));
-  const ports = { api: await freePort(), redis: await freePort(), rtsp: await freePort(), rtspPublish: await freePort(), metrics: await freePort(), rtp: 30_000 + 2 * Math.floor(Math.random() * 5000) };
-  const lines: string[] = [];
-  const options = { dataDir: dir, ports, dwellSeconds: 10, statusIntervalMs: 1000, announceCasesMs: 0, print: (l: string) => void lines.push(l) };
-
-  demo = await startDemo(options);
+  let demo: RunningDemo = await run.start();
   expect(demo.urls.review).toMatch(/\/review\/#key=cgk_/);
   expect(demo.keys.firstAdmin).toMatch(/^cgk_/);
   expect(demo.analysis.find((l) => l.startsWith('exposed_garbage'))).toContain('not analysed: no model');
   expect(demo.analysis.find((l) => l.startsWith('illegal_parking'))).toContain('analysed by');
 
   // The parked pick-up: one illegal_parking case with a plate field (read, or "unreadable: why").
-  await until(async () => truckCases(await cases(demo!)).length > 0, 90_000, 'the parked truck case');
+  await until(async () => truckCases(await cases(demo)).length > 0, 90_000, 'the parked truck case');
   const [truck] = truckCases(await cases(demo));
   expect(truck!.zoneId).toBe('kerb-no-parking');
   expect(truck!.plate).toBeTruthy();
@@ -68,34 +54,35 @@ it('runs the whole product: cases arrive with a plate field, status shows stream
       models: unknown[];
     };
   };
-  await until(async () => (await status(demo!)).cameras.every((c) => c.state === 'streaming'), 30_000, 'cameras streaming in /v1/status');
+  // The bus-stop camera streams once its footage is composed (in the background on a first start).
+  await until(async () => (await status(demo)).cameras.every((c) => c.state === 'streaming'), 90_000, 'cameras streaming in /v1/status');
   const s = await status(demo);
-  expect(s.cameras.map((c) => c.id).sort()).toEqual(['demo-dog-street', 'demo-vtest-plaza']);
-  expect(s.workers.find((w) => w.kind === 'camera')!.cameras.sort()).toEqual(['demo-dog-street', 'demo-vtest-plaza']);
+  const cameraIds = ['demo-bus-stop', 'demo-dog-street', 'demo-vtest-plaza'];
+  expect(s.cameras.map((c) => c.id).sort()).toEqual(cameraIds);
+  expect(s.workers.find((w) => w.kind === 'camera')!.cameras.sort()).toEqual(cameraIds);
   expect(s.workers.map((w) => w.kind).sort()).toEqual(['camera', 'dispatch', 'survey']);
-  expect(s.queues['camera-streams']!.active).toBe(2);
+  expect(s.queues['camera-streams']!.active).toBe(3);
   expect(s.notAnalysed).toEqual(expect.arrayContaining(['exposed_garbage', 'illegal_construction', 'uncovered_muck_truck']));
   expect(JSON.stringify(s)).not.toMatch(/CHANGE_ME|s3cret/);
   // The worker's Prometheus endpoint.
   const metrics = await (await fetch(demo.urls.metrics)).text();
   expect(metrics).toMatch(/camera_frames_detected_total\{camera="demo-dog-street"\} [1-9]/);
-  expect(metrics).toMatch(/queue_jobs\{queue="camera-streams",state="active"\} 2/);
+  expect(metrics).toMatch(/queue_jobs\{queue="camera-streams",state="active"\} 3/);
   expect(metrics).toContain('detector_inference_seconds_bucket');
 
   const before = await cases(demo);
   const pids = demo.childPids();
-  expect(pids.length).toBeGreaterThanOrEqual(4); // redis, the RTSP server, two publishers
-  await demo.stop();
-  demo = undefined;
+  expect(pids.length).toBeGreaterThanOrEqual(5); // redis, the RTSP server, three publishers
+  await run.stop();
   // Nothing left behind.
   for (const pid of pids) expect(alive(pid), `pid ${pid} still running`).toBe(false);
 
   // Again, on the same data: the cases are there, the truck is seen again and merged, not duplicated.
-  demo = await startDemo(options);
+  demo = await run.start();
   expect(demo.keys.firstAdmin).toBeUndefined();
   const kept = await cases(demo);
   expect(kept.map((c) => c.id)).toEqual(expect.arrayContaining(before.map((c) => c.id)));
-  await until(async () => (truckCases(await cases(demo!))[0]?.observationCount ?? 0) > truck!.observationCount, 90_000, 'the truck seen again after the restart');
+  await until(async () => (truckCases(await cases(demo))[0]?.observationCount ?? 0) > truck!.observationCount, 90_000, 'the truck seen again after the restart');
   expect(truckCases(await cases(demo))).toHaveLength(1);
 }, 300_000);
 

@@ -71,6 +71,17 @@ describe('bad training input', () => {
     expect(await readdir(out)).toEqual(before);
   });
 
+  it('a held-out tree with a class the training crops lack is named, and nothing is written', async () => {
+    const held = await copyOfGood('held-night');
+    await mkdir(path.join(held, 'night'));
+    await cp(path.join(held, 'street'), path.join(held, 'night'), { recursive: true });
+    const out = await tempDir('held-night-out');
+    await expect(trainClassifier({ crops: good, heldOut: held, id: 'bad-v1', out, appliesTo: ['car'], threads: 2 })).rejects.toThrow(
+      `held-out class "night" in ${held} is not a class of the training crops (aerial, street)`,
+    );
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it('a missing crops folder is named', async () => {
     const missing = path.join(await tempDir('missing'), 'nope');
     await expect(train(missing)).rejects.toThrow(`${missing}: cannot be read as a folder of class folders (ENOENT)`);

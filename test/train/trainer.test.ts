@@ -91,6 +91,21 @@ describe('npm run train -- classifier', () => {
     }
   });
 
+  it('given the caller’s held-out tree (the training job’s), trains on every crop of its own and is measured on those', async () => {
+    const own = await cutCropTree(await tempDir('own'), { aerial: ['opencv/aero1.jpg'], street: ['darknet/dog.jpg', 'darknet/person.jpg'] });
+    const held = await cutCropTree(await tempDir('held'), { aerial: ['opencv/aero3.jpg'], street: ['darknet/horses.jpg'] });
+    const heldOut = await tempDir('out-held');
+    const log: string[] = [];
+    const r = await trainClassifier({ crops: own, heldOut: held, id: 'scene-held', out: heldOut, appliesTo: ['car'], threads: 2, log: (l) => log.push(l) });
+    const entry = JSON.parse(await readFile(path.join(heldOut, 'manifest.json'), 'utf8')).models[0];
+    // Nothing of its own tree held out: all 27 crops trained on; the 18 of the caller's measured.
+    expect(entry.training).toMatchObject({ trainCrops: 27, heldOutCrops: 18, splitBy: `held out by the caller: ${held}` });
+    expect(r.heldOut.count).toBe(18);
+    expect(r.heldOut.perClass.map((c) => c.support)).toEqual([9, 9]);
+    expect(r.heldOut.balancedAccuracy).toBeGreaterThanOrEqual(0.8);
+    expect(log.join('\n')).toContain(`held out by the caller (${held}): 18 crops`);
+  });
+
   it('classifies a detection box of a whole photo through the classify stage path', async () => {
     const raw = await toRawImage(await readFile(path.join(crops, 'street', 'dog__4.jpg')));
     const result = await classifier.classifyBox(raw, [0, 0, raw.width, raw.height]);

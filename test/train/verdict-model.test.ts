@@ -121,6 +121,21 @@ describe('verdict model: the detector score corrected by the crop', () => {
     expect(() => trainVerdictModel([...good, { ...good[0]!, x: new Float32Array(3), source: 'cam-7' }])).toThrow(/cam-7 have 3 dimensions, others 24/);
   });
 
+  it('with a handful of reviewed cases (two of each verdict), validates the crop part case by case and switches it on when the crop separates them', () => {
+    // A pilot's first reviews: four cases of three crops each, the crop telling the verdicts apart, the score not.
+    const r = random(11);
+    const cases = (confirmed: boolean, names: string[]) => names.flatMap((source) => Array.from({ length: 3 }, () => ({ ...byCrop(confirmed, r), confirmed, source })));
+    const few = [...cases(true, ['case-1', 'case-4']), ...cases(false, ['case-2', 'case-3'])];
+    const log: string[] = [];
+    const model = trainVerdictModel(few, { progress: (l) => log.push(l) });
+    // Left out one case at a time, every fold's training side keeps both verdicts: four folds, none skipped.
+    expect(model.validationFolds).toBe(4);
+    expect(model.cropWeightDecay).toBeLessThan(Infinity);
+    const test = made(90, 12, byCrop, 'test');
+    expect(balancedAccuracy(test, (e) => sigmoid(verdictLogit(model, e.x, e.score)))).toBeGreaterThan(0.8);
+    expect(log.join('\n')).toMatch(/crop part on, weight decay/);
+  });
+
   it('with too few sources to validate the crop part on, is the calibrated score, and says so', () => {
     const log: string[] = [];
     // One source: every validation fold leaves the training side empty.
