@@ -29,6 +29,7 @@ import { formatRulesTable, type ScenarioReport } from '../models/evaluate/report
 import { formatTable, type ModelEvaluation } from '../models/evaluate/report-text.ts';
 import { runDetector, type DetectorRun } from '../models/evaluate/run-detector.ts';
 import { runScenario } from '../models/evaluate/run-scenario.ts';
+import { scenarioVideos } from '../models/evaluate/scenario-videos.ts';
 import { loadScenarioFile, ScenarioFileError } from '../models/evaluate/scenarios.ts';
 import { evaluateRules, type ScenarioOutcome } from '../models/evaluate/violation-metrics.ts';
 import { evalChange } from '../models/evaluate/change-command.ts';
@@ -187,16 +188,19 @@ async function rules(args: string[]): Promise<number> {
   const outcomes: ScenarioOutcome[] = [];
   const reports: ScenarioReport[] = [];
   const details: object[] = [];
+  // Each scenario's footage is made while the one before it replays (models/evaluate/scenario-videos.ts).
+  const videos = scenarioVideos(file.scenarios.map((s) => s.source));
   try {
     const queued = queueDetector(detector);
     for (const [i, scenario] of file.scenarios.entries()) {
       log(`scenario ${scenario.name}: replaying through the camera pipeline (${detector.model.id})`);
-      const r = await runScenario(scenario, configs[i]!, queued, logger);
+      const r = await runScenario(scenario, configs[i]!, queued, logger, videos.take(i));
       outcomes.push({ scenario: scenario.name, expected: scenario.expected, raised: r.raised, none: scenario.none });
       reports.push({ name: scenario.name, expected: scenario.expected, raised: r.raised, seconds: r.seconds, frames: r.health.frames, framesDetected: r.health.framesDetected });
       details.push({ warnings: r.warnings, frames: r.health.frames, framesDetected: r.health.framesDetected, wallSeconds: Math.round(r.seconds * 100) / 100 });
     }
   } finally {
+    await videos.close();
     await detector.close();
   }
   const evaluation = evaluateRules(outcomes);

@@ -13,6 +13,7 @@ import type { CameraHealth } from '../../pipeline/cameras/camera-watch.ts';
 import { watchCamera } from '../../pipeline/cameras/camera-watch.ts';
 import type { FrameDetector } from '../../pipeline/cameras/detector-queue.ts';
 import type { Scenario, ScenarioSource } from './scenarios.ts';
+import { cachedFootage } from './footage-cache.ts';
 import { loadFootagePlan, renderFootage } from './street-footage.ts';
 import type { RaisedViolation } from './violation-metrics.ts';
 
@@ -28,10 +29,29 @@ export interface ScenarioRun {
   seconds: number;
 }
 
-export async function runScenario(scenario: Scenario, config: CameraConfig, detector: FrameDetector, logger: Logger): Promise<ScenarioRun> {
+/** A scenario's source as a video file, and the removal of whatever was made for it. */
+export interface ScenarioVideo {
+  file: string;
+  dispose(): Promise<void>;
+}
+
+/** Makes the video of a source (a still, frames or a composition are encoded in a folder of their own). */
+export async function prepareScenarioVideo(source: ScenarioSource): Promise<ScenarioVideo> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'eval-rules-'));
+  const dispose = () => rm(work, { recursive: true, force: true });
   try {
-    const video = await videoOf(scenario.source, work);
+    return { file: await videoOf(source, work), dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/** `prepared`: the scenario's video when it was made ahead (scenario-videos.ts); it is disposed of here. */
+export async function runScenario(scenario: Scenario, config: CameraConfig, detector: FrameDetector, logger: Logger, prepared?: Promise<ScenarioVideo>): Promise<ScenarioRun> {
+  const made = await (prepared ?? prepareScenarioVideo(scenario.source));
+  try {
+    const video = made.file;
     const started = performance.now();
     const t0 = scenario.start.getTime();
     const secondsIn = (d: Date) => Math.round((d.getTime() - t0) / 10) / 100;
@@ -56,7 +76,7 @@ export async function runScenario(scenario: Scenario, config: CameraConfig, dete
     if (health.frames === 0) throw new Error(`scenario "${scenario.name}": no frame could be read from ${describe(scenario.source)}${health.lastError ? ` (${health.lastError})` : ''}`);
     return { raised, warnings, health, seconds: (performance.now() - started) / 1000 };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await made.dispose();
   }
 }
 
@@ -75,7 +95,11 @@ async function videoOf(source: ScenarioSource, work: string): Promise<string> {
   const out = path.join(work, 'scenario.mp4');
   if (source.kind === 'compose') {
     await mustExist(source.path, 'file');
-    await renderFootage(await loadFootagePlan(source.path), out, work);
+    const plan = await loadFootagePlan(source.path);
+    // A folder of renders kept by whoever runs this (a test that rendered the same footage already).
+    const cache = process.env.EVAL_FOOTAGE_CACHE;
+    if (cache) return cachedFootage(plan, cache);
+    await renderFootage(plan, out, work);
     return out;
   }
   if (source.kind === 'still') {

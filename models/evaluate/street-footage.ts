@@ -135,7 +135,9 @@ export async function renderFootage(plan: FootagePlan, out: string, work: string
     if (!pic.median) return Promise.resolve(pic.image);
     let file = medians.get(pic.image);
     if (!file) {
-      file = medianPicture(pic.image, path.join(work, `median-${medians.size}.png`));
+      // PPM, not PNG: a looped still is decoded again for every frame, and a PNG's inflate was most
+      // of a render's time; PPM holds the same rgb24 pixels and decodes as a copy.
+      file = medianPicture(pic.image, path.join(work, `median-${medians.size}.ppm`));
       medians.set(pic.image, file);
     }
     return file;

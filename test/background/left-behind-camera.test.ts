@@ -13,7 +13,8 @@ import { queueDetector } from '../../pipeline/cameras/detector-queue.ts';
 import type { Violation } from '../../contracts/types.ts';
 import { LEFT_BEHIND_LABEL } from '../../pipeline/background/left-behind.ts';
 import type { Detector } from '../../pipeline/detect/detector.ts';
-import { checkPlan, renderFootage } from '../../models/evaluate/street-footage.ts';
+import { cachedFootage } from '../../models/evaluate/footage-cache.ts';
+import { checkPlan } from '../../models/evaluate/street-footage.ts';
 import { captureLogger } from '../support/capture-logger.ts';
 import { startRtspServer, type TestRtspServer } from '../support/rtsp-server.ts';
 import { REPO_ROOT, samplePath } from '../support/samples.ts';
@@ -23,15 +24,20 @@ import { until } from '../support/until.ts';
 const SCENARIOS = path.join(REPO_ROOT, 'samples/scenarios');
 /**
  * The footage runs at this share of its scenario length (75 s → 30 s); the scene clock runs 4x.
- * The bag's footage keeps its 15 s of empty scene: the camera must know the scene before it comes.
+ * The bag's footage keeps its 15 s of empty scene: the camera must know the scene before it comes;
+ * unsqueezed, it is the very footage `eval -- rules` replays below, which finds it rendered.
  */
 const SQUEEZE: Record<string, number> = { 'bag-dropped': 1, 'dusk-only': 0.4, 'person-standing': 0.4 };
 const SCENE_SPEED = 4;
+const NAMES = ['bag-dropped', 'dusk-only', 'person-standing'] as const;
 
 let dir: string;
 let server: TestRtspServer;
 let detector: Detector;
+let videos: string[];
 const watches: CameraWatch[] = [];
+/** Renders shared with the eval command this file runs (EVAL_FOOTAGE_CACHE). */
+const footageCache = () => path.join(dir, 'footage');
 
 /** A scenario's composition with every time squeezed, rendered to a file the RTSP server can loop. */
 async function squeezed(name: string): Promise<string> {
@@ -41,16 +47,22 @@ async function squeezed(name: string): Promise<string> {
   raw.seconds = Math.round(raw.seconds * k);
   for (const a of raw.actors) for (const p of a.path) p[0] = Math.round(p[0]! * k * 10) / 10;
   for (const p of raw.lighting ?? []) p[0] = Math.round(p[0]! * k * 10) / 10;
-  const out = path.join(dir, `${name}.mp4`);
-  await renderFootage(checkPlan(raw, file), out, dir);
-  return out;
+  // Each render works in a folder of its own: the three run at once, and sharing one folder they
+  // overwrote each other's median background while ffmpeg read it (a render that never ended).
+  return cachedFootage(checkPlan(raw, file), footageCache());
 }
 
 beforeAll(async () => {
   samplePath('opencv/vtest.avi');
   dir = await mkdtemp(path.join(os.tmpdir(), 'left-behind-'));
-  server = await startRtspServer();
-  detector = await createCameraDetector({ threads: 1 });
+  // The footage renders while the server and the model start: none needs the others. All settle
+  // before a failure is thrown, so afterAll stops whatever did start.
+  const started = await Promise.allSettled([
+    startRtspServer().then((s) => void (server = s)),
+    createCameraDetector({ threads: 1 }).then((d) => void (detector = d)),
+    Promise.all(NAMES.map(squeezed)).then((v) => void (videos = v)),
+  ]);
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
 }, 120_000);
 
 afterAll(async () => {
@@ -62,8 +74,6 @@ afterAll(async () => {
 
 describe('left-behind watch on a live camera', () => {
   it('raises the dropped bag once, with the frame before it as evidence, and nothing for dusk or a person standing still', async () => {
-    const names = ['bag-dropped', 'dusk-only', 'person-standing'] as const;
-    const videos = await Promise.all(names.map(squeezed));
     const base = await loadCameraConfig(path.join(SCENARIOS, 'cameras/left-behind-road.json'));
     const queued = queueDetector(detector);
     const found: Record<string, Violation[]> = {};
@@ -71,7 +81,7 @@ describe('left-behind watch on a live camera', () => {
     const { logger, lines } = captureLogger();
     const firstFrameAt: Record<string, number> = {};
     const publishedAt: Record<string, number> = {};
-    for (const [i, name] of names.entries()) {
+    for (const [i, name] of NAMES.entries()) {
       await server.publish(name, videos[i]!);
       publishedAt[name] = Date.now();
       found[name] = [];
@@ -120,7 +130,7 @@ describe('left-behind watch on a live camera', () => {
 
 describe('npm run eval -- rules --scenarios samples/scenarios/left-behind.json', () => {
   it('reports the bag found on time and nothing from dusk, the standing walker or vtest.avi\'s walkers', async () => {
-    const { code, stdout, stderr } = await runScript('scripts/eval.ts', ['rules', '--scenarios', 'samples/scenarios/left-behind.json', '--json']);
+    const { code, stdout, stderr } = await runScript('scripts/eval.ts', ['rules', '--scenarios', 'samples/scenarios/left-behind.json', '--json'], { env: { EVAL_FOOTAGE_CACHE: footageCache() } });
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as { perType: Array<{ type: string; expected: number; raised: number; falsePositives: number; recall: number | null }>; scenarios: Array<{ scenario: string; raised: Array<{ type: string; zone: string; at: number; label: string }> }> };
     const garbage = report.perType.find((t) => t.type === 'exposed_garbage')!;

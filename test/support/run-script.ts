@@ -9,9 +9,10 @@ export interface ScriptRun {
   stderr: string;
 }
 
-export function runScript(script: string, args: readonly string[]): Promise<ScriptRun> {
+/** `env`: variables added to this process's own for the script. */
+export function runScript(script: string, args: readonly string[], options: { env?: Record<string, string> } = {}): Promise<ScriptRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_ROOT, ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
