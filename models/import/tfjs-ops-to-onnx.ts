@@ -303,7 +303,7 @@ const conv2d: OpConverter = (ctx) => {
   if (cin % cinPerGroup !== 0) throw new Error(`input has ${cin} channels, filter expects multiples of ${cinPerGroup}`);
   const group = cin / cinPerGroup;
   const wOihw = b.transpose(w, [3, 2, 0, 1], `${node.inputs[1]}/oihw`);
-  return [nchwConv(ctx, lay, xn, wOihw, { kernel: [kh, kw], strides, dilations, outChannels: cout, group })];
+  return [nchwConv(ctx, lay, xn, wOihw, { kernel: [kh, kw], strides, dilations, outChannels: cout, group, ...fusedEpilogue(ctx) })];
 };
 
 const depthwiseConv2d: OpConverter = (ctx) => {
@@ -319,8 +319,24 @@ const depthwiseConv2d: OpConverter = (ctx) => {
   const asGrouped = makeConst(w.dtype, [kh, kw, 1, cin * mult], constNumbers(w));
   const wOihw = b.transpose(b.constant(`${node.inputs[1]}/grouped`, asGrouped), [3, 2, 0, 1], `${node.inputs[1]}/oihw`);
   const xn = b.transpose(x, lay.toNchw, `${ctx.outName(0)}/nchw_in`);
-  return [nchwConv(ctx, lay, xn, wOihw, { kernel: [kh, kw], strides, dilations, outChannels: cin * mult, group: cin })];
+  return [nchwConv(ctx, lay, xn, wOihw, { kernel: [kh, kw], strides, dilations, outChannels: cin * mult, group: cin, ...fusedEpilogue(ctx) })];
 };
+
+/**
+ * What grappler fused into a _FusedConv2D / FusedDepthwiseConv2dNative after the convolution: a
+ * bias (input 2) and optionally an activation. The plain ops have no `fused_ops` and get nothing.
+ */
+function fusedEpilogue(ctx: ConvertContext): { bias?: OnnxValue; activation?: 'Relu' | 'Relu6' } {
+  const raw = ctx.node.attr['fused_ops']?.list?.s;
+  if (!ctx.node.op.includes('Fused') || raw === undefined) return {};
+  const ops = raw.map((s) => Buffer.from(s, 'base64').toString('utf8'));
+  const [first, activation, ...rest] = ops;
+  if (first !== 'BiasAdd' || rest.length > 0 || (activation !== undefined && activation !== 'Relu' && activation !== 'Relu6')) {
+    throw new Error(`fused_ops [${ops.join(', ')}] not supported (BiasAdd, optionally then Relu or Relu6)`);
+  }
+  if (attrInt(ctx.node, 'num_args', 1) !== 1) throw new Error(`fused_ops [${ops.join(', ')}] with num_args ${attrInt(ctx.node, 'num_args')}, expected 1 (the bias)`);
+  return { bias: ctx.input(2), activation };
+}
 
 /** An ONNX Conv on NCHW data (TF padding resolved to explicit pads), transposed back to the op's layout. */
 function nchwConv(
@@ -328,17 +344,27 @@ function nchwConv(
   lay: ReturnType<typeof layout>,
   xn: ReturnType<Parameters<OpConverter>[0]['input']>,
   wOihw: ReturnType<Parameters<OpConverter>[0]['input']>,
-  conv: { kernel: [number, number]; strides: number[]; dilations: number[]; outChannels: number; group: number },
+  conv: {
+    kernel: [number, number];
+    strides: number[];
+    dilations: number[];
+    outChannels: number;
+    group: number;
+    bias?: OnnxValue;
+    activation?: 'Relu' | 'Relu6';
+  },
 ) {
   const { node, b } = ctx;
   const { kernel, strides, dilations } = conv;
   const inSpatial = [xn.shape[2]!, xn.shape[3]!];
   const pads = windowPads(node, lay, inSpatial, kernel, strides, dilations);
   const outSpatial = inSpatial.map((s, d) => windowOutput(s, kernel[d]!, strides[d]!, dilations[d]!, pads[d]!, pads[d + 2]!));
+  const shape = [xn.shape[0]!, conv.outChannels, ...outSpatial];
+  if (conv.bias && conv.bias.shape.join() !== String(conv.outChannels)) throw new Error(`bias has shape [${conv.bias.shape}], expected [${conv.outChannels}]`);
   const [y] = b.node(
     'Conv',
-    [xn, wOihw],
-    [{ name: `${ctx.outName(0)}/nchw`, dtype: xn.dtype, shape: [xn.shape[0]!, conv.outChannels, ...outSpatial] }],
+    conv.bias ? [xn, wOihw, conv.bias] : [xn, wOihw],
+    [{ name: `${ctx.outName(0)}/nchw${conv.activation ? '_linear' : ''}`, dtype: xn.dtype, shape }],
     [
       { name: 'kernel_shape', ints: kernel },
       { name: 'strides', ints: strides },
@@ -347,7 +373,17 @@ function nchwConv(
       { name: 'group', i: conv.group },
     ],
   );
-  return b.transpose(y!, lay.fromNchw, ctx.outName(0));
+  // The activation runs before the layout transpose so that a following conv sees NCHW directly.
+  const activated = conv.activation ? nchwActivation(b, conv.activation, y!, `${ctx.outName(0)}/nchw`) : y!;
+  return b.transpose(activated, lay.fromNchw, ctx.outName(0));
+}
+
+function nchwActivation(b: OnnxGraphBuilder, activation: 'Relu' | 'Relu6', y: OnnxValue, name: string): OnnxValue {
+  const out = [{ name, dtype: y.dtype, shape: y.shape }];
+  if (activation === 'Relu') return b.node('Relu', [y], out)[0]!;
+  const lo = b.constant(`${name}/min`, makeConst(y.dtype, [], [0]));
+  const hi = b.constant(`${name}/max`, makeConst(y.dtype, [], [6]));
+  return b.node('Clip', [y, lo, hi], out)[0]!;
 }
 
 function pool(onnxOp: 'MaxPool' | 'AveragePool'): OpConverter {
@@ -473,6 +509,36 @@ const relu6: OpConverter = (ctx) => {
   return ctx.b.node('Clip', [x, lo, hi], [{ name: ctx.outName(0), dtype: x.dtype, shape: x.shape }]);
 };
 
+/**
+ * TF Mean over constant axes as ReduceMean (opset 17: axes an attribute). Over a transposed map
+ * (TF's NHWC view of an NCHW conv output, as squeeze-excite blocks pool it) the mean is taken on the
+ * untransposed map and only the small result is transposed, so the full map is never copied.
+ */
+const mean: OpConverter = (ctx) => {
+  const x = ctx.input(0);
+  const rank = x.shape.length;
+  const axes = [...new Set(constNumbers(requireConst(ctx, 1, 'reduction_indices')).map((a) => normaliseAxis(a, rank)))].sort((p, q) => p - q);
+  const keep = attrBool(ctx.node, 'keep_dims', false);
+  // TF reduces nothing over an empty axis list; ONNX would reduce everything.
+  if (axes.length === 0) return [x];
+  const reducedShape = (shape: number[], over: number[]) => (keep ? shape.map((d, i) => (over.includes(i) ? 1 : d)) : shape.filter((_, i) => !over.includes(i)));
+  const tp = ctx.b.producerOf(x);
+  if (keep && tp?.opType === 'Transpose') {
+    const perm = attrInts(tp, 'perm');
+    const src = ctx.b.valueOf(tp.inputs[0]!);
+    const srcAxes = axes.map((a) => perm[a]!).sort((p, q) => p - q);
+    const [inner] = ctx.b.node('ReduceMean', [src], [{ name: `${ctx.outName(0)}/pre_transpose`, dtype: x.dtype, shape: reducedShape(src.shape, srcAxes) }], [
+      { name: 'axes', ints: srcAxes },
+      { name: 'keepdims', i: 1 },
+    ]);
+    return [ctx.b.transpose(inner!, perm, ctx.outName(0))];
+  }
+  return ctx.b.node('ReduceMean', [x], [{ name: ctx.outName(0), dtype: x.dtype, shape: reducedShape(x.shape, axes) }], [
+    { name: 'axes', ints: axes },
+    { name: 'keepdims', i: keep ? 1 : 0 },
+  ]);
+};
+
 const cast: OpConverter = (ctx) => {
   const x = ctx.input(0);
   const to = tfDtype(ctx.node.attr['DstT']?.type, 'DstT');
@@ -489,7 +555,10 @@ export const OP_CONVERTERS: Readonly<Record<string, OpConverter>> = {
   PadV2: pad('PadV2'),
   MirrorPad: pad('MirrorPad'),
   Conv2D: conv2d,
+  _FusedConv2D: conv2d,
   DepthwiseConv2dNative: depthwiseConv2d,
+  FusedDepthwiseConv2dNative: depthwiseConv2d,
+  Mean: mean,
   MaxPool: pool('MaxPool'),
   AvgPool: pool('AveragePool'),
   ConcatV2: concat,
