@@ -62,7 +62,10 @@ export interface Zone {
   persistSeconds?: number;
   /** Left-behind watch: smallest new thing that counts, as a fraction of the frame area. */
   minAreaRatio?: number;
-  /** Watch zones: a zone-state classifier of the manifest (its id) run on the zone's crop. */
+  /**
+   * Watch zones: a zone-state classifier of the manifest run on the zone's crop: its id, or its
+   * attribute (`zoneState`: the live version, following promotions; pipeline/background/zone-classifiers.ts).
+   */
   classifier?: string;
   /** Watch zones: seconds between two classifications of the zone's crop (default 30). */
   classifyEverySeconds?: number;
@@ -503,7 +506,7 @@ function checkLeftBehind(z: Record<string, unknown>, kind: ZoneKind, zfail: Fail
     if (z[key] !== undefined && kind !== 'watch') zfail(key, `applies to watch zones only (this zone is "${kind}")`);
   }
   if (z.classifier !== undefined) {
-    if (typeof z.classifier !== 'string' || !ID_PATTERN.test(z.classifier)) zfail('classifier', `must be the id of a classifier of the model manifest, got ${describe(z.classifier)}`);
+    if (typeof z.classifier !== 'string' || !ID_PATTERN.test(z.classifier)) zfail('classifier', `must be the id or attribute ("zoneState") of a classifier of the model manifest, got ${describe(z.classifier)}`);
     out.classifier = z.classifier as string;
   }
   if (z.classifyEverySeconds !== undefined) {

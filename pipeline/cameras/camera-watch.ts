@@ -3,6 +3,7 @@
 // (camera-worker.ts) decides which cameras a process watches, and the CLI (scripts/watch.ts) runs
 // one directly.
 import type { CameraConfig } from '../../contracts/camera.ts';
+import type { ClassifierSource } from '../background/zone-state.ts';
 import type { Detection } from '../../contracts/types.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
 import type { CropEmbedder } from '../embed/sightings.ts';
@@ -64,6 +65,8 @@ export interface WatchCameraOptions {
    * at once. Absent: the rules' defaults.
    */
   ruleSettings?: CameraRuleSettings | (() => CameraRuleSettings);
+  /** Zone-state classifiers of watch zones (frame-analysis.ts); default: the repo manifest's. */
+  zoneClassifiers?: ClassifierSource;
 }
 
 export interface CameraWatch {
@@ -103,6 +106,7 @@ export function watchCamera(options: WatchCameraOptions): CameraWatch {
     ...(options.tracker ? { tracker: options.tracker } : {}),
     ...(options.embedder !== undefined ? { embedder: options.embedder } : {}),
     ...(options.ruleSettings ? { ruleSettings: options.ruleSettings } : {}),
+    ...(options.zoneClassifiers ? { zoneClassifiers: options.zoneClassifiers } : {}),
     onEvent: (event) => {
       if (event.kind === 'warning') warnings++;
       else violations++;

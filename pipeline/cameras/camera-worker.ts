@@ -32,6 +32,7 @@ import { patrolCamera } from '../patrol/patrol-camera.ts';
 import { patrolMetricsIn } from '../status/patrol-metrics.ts';
 import { queueDetector, type FrameDetector, type QueuedDetector } from './detector-queue.ts';
 import { registryDetector } from './registry-detector.ts';
+import { registryZoneClassifiers } from '../background/zone-classifiers.ts';
 import type { ViolationSink, WarningSink } from './violation-sink.ts';
 
 export interface CameraWorkerOptions {
@@ -91,6 +92,8 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
     maxBatch: options.detectorMaxBatch ?? 1,
   });
   const ruleSettings = registry ? () => cameraRuleSettings(registry.current().mapping) : undefined;
+  // Watch zones naming `zoneState` follow the versions promoted into the registry's manifest.
+  const zoneClassifiers = registry ? registryZoneClassifiers(registry) : undefined;
   const lockMs = (options.lockSeconds ?? 15) * 1000;
   const secrets = options.secrets ?? (await cameraSecretsFromEnv());
   const secretRetryMs = options.secretRetryMs ?? 10_000;
@@ -168,6 +171,7 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
           metrics,
           patrolMetrics: patrolMetricsIn(metrics.registry),
           ...(ruleSettings ? { ruleSettings } : {}),
+          ...(zoneClassifiers ? { zoneClassifiers } : {}),
           ...(options.watch?.clock ? { clock: options.watch.clock } : {}),
           ...(options.watch?.tracker ? { tracker: options.watch.tracker } : {}),
         });
@@ -181,6 +185,7 @@ export async function startCameraWorker(options: CameraWorkerOptions): Promise<C
           logger: log.child({ camera: config.id }),
           metrics,
           ...(ruleSettings ? { ruleSettings } : {}),
+          ...(zoneClassifiers ? { zoneClassifiers } : {}),
           ...options.watch,
         });
       }

@@ -43,7 +43,10 @@ export interface FrameAnalysisOptions {
    * applies at once. Absent: the rules' defaults.
    */
   ruleSettings?: CameraRuleSettings | (() => CameraRuleSettings);
-  /** Zone-state classifiers of watch zones by manifest id (default: the manifest's, shared by the process). */
+  /**
+   * Zone-state classifiers of watch zones, by id or attribute (`zoneState`): a camera worker's model
+   * registry (registryZoneClassifiers: promotions reach running cameras). Default: the repo manifest's, shared by the process.
+   */
   zoneClassifiers?: ClassifierSource;
   /** Told every rule event (metrics). */
   onEvent?: (event: RuleEvent) => void;

@@ -29,7 +29,7 @@ describe('left-behind zone settings', () => {
     ['persistSeconds on a no-parking zone', { kind: 'no_parking', persistSeconds: 30 }, /zone "z1", persistSeconds: applies to sidewalk, roadway, watch zones only \(this zone is "no_parking"\)/],
     ['minAreaRatio on an "other" zone', { kind: 'other', minAreaRatio: 0.01 }, /zone "z1", minAreaRatio: applies to sidewalk, roadway, watch zones only/],
     ['a classifier on a sidewalk', { kind: 'sidewalk', classifier: 'zone-state-1' }, /zone "z1", classifier: applies to watch zones only \(this zone is "sidewalk"\)/],
-    ['a classifier that is no id', { kind: 'watch', classifier: 'has space' }, /zone "z1", classifier: must be the id of a classifier of the model manifest, got "has space"/],
+    ['a classifier that is no id', { kind: 'watch', classifier: 'has space' }, /zone "z1", classifier: must be the id or attribute \("zoneState"\) of a classifier of the model manifest, got "has space"/],
     ['a schedule of classifications without a classifier', { kind: 'watch', classifyEverySeconds: 30 }, /zone "z1", classifyEverySeconds: needs a classifier/],
     ['classifyEverySeconds of 0', { kind: 'watch', classifier: 'zone-state-1', classifyEverySeconds: 0 }, /classifyEverySeconds: must be a number from 1 to 86400, got 0/],
   ];

@@ -1,11 +1,9 @@
 // Zone-state classifiers end to end: a clean/garbage classifier trained by the product's own
-// trainer (`npm run train -- classifier`, real backbone) on snapshots the test makes from real
-// photos (pavement of darknet's dog.jpg and person.jpg, with and without a real plastic bag cut
-// from labelme's 2011_000003.jpg), then a watch zone of dog.jpg classified on its schedule.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// trainer (`npm run train -- classifier`, real backbone) on snapshots made from real photos
+// (test/support/zone-state-classifier.ts), then a watch zone of dog.jpg classified on its schedule.
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCameraConfig, type CameraConfig } from '../../contracts/camera.ts';
 import type { Frame } from '../../contracts/types.ts';
@@ -17,12 +15,8 @@ import { createFrameAnalysis } from '../../pipeline/cameras/frame-analysis.ts';
 import { createClassifier, type Classifier } from '../../pipeline/classify/classifier.ts';
 import type { Violation } from '../../contracts/types.ts';
 import { captureLogger } from '../support/capture-logger.ts';
-import { runScript } from '../support/run-script.ts';
-import { samplePath } from '../support/samples.ts';
+import { pictureFrame, trainZoneStateClassifier, zonePictures, ZONE_PIXELS as ZONE, ZONE_POLYGON } from '../support/zone-state-classifier.ts';
 
-const BAG = { left: 231, top: 0, width: 26, height: 27 };
-/** The watch zone: dog.jpg's pavement at the bottom left, 230x116 px. */
-const ZONE = { left: 0, top: 460, width: 230, height: 116 };
 const T0 = Date.UTC(2026, 4, 4, 2);
 
 let dir: string;
@@ -30,55 +24,17 @@ let classifier: Classifier;
 let clean: Buffer;
 let littered: Buffer;
 
-async function bag(width: number, height: number): Promise<Buffer> {
-  return sharp(samplePath('labelme/annotated/2011_000003.jpg')).extract(BAG).resize(width, height).png().toBuffer();
-}
-
-/** Snapshots of pavement (clean) and the same with the bag on it (garbage), named <source>__<n>. */
-async function writeSnapshots(root: string): Promise<void> {
-  const sources: Array<[string, { width: number; height: number }]> = [
-    ['darknet/dog.jpg', { width: 768, height: 576 }],
-    ['darknet/person.jpg', { width: 640, height: 424 }],
-  ];
-  await mkdir(path.join(root, 'clean'), { recursive: true });
-  await mkdir(path.join(root, GARBAGE_STATE), { recursive: true });
-  let n = 0;
-  for (const [file, size] of sources) {
-    const source = path.basename(file, '.jpg');
-    // Ground near the bottom of each photo, at several places and sizes.
-    for (let i = 0; i < 14; i++) {
-      const w = 120 + ((i * 37) % 110);
-      const h = Math.round(w * 0.5);
-      const left = (i * 53) % (size.width - w);
-      const top = size.height - h - ((i * 17) % 40);
-      const crop = await sharp(samplePath(file)).extract({ left, top, width: w, height: h }).png().toBuffer();
-      await sharp(crop).jpeg().toFile(path.join(root, 'clean', `${source}__${n}.jpg`));
-      const bw = Math.round(w * (0.3 + (i % 4) * 0.08));
-      const bh = Math.round(bw * 1.04);
-      const litter = await sharp(crop).composite([{ input: await bag(bw, Math.min(bh, h)), left: (i * 29) % (w - bw), top: Math.max(0, h - Math.min(bh, h) - (i % 3) * 4) }]).jpeg().toBuffer();
-      await sharp(litter).toFile(path.join(root, GARBAGE_STATE, `${source}__${n}.jpg`));
-      n++;
-    }
-  }
-}
-
 async function frame(picture: Buffer, t: number): Promise<Frame> {
-  const { data, info } = await sharp(picture).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { sourceId: 'zone-cam', capturedAt: new Date(T0 + t * 1000), width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return pictureFrame(picture, new Date(T0 + t * 1000));
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'zone-state-'));
-  const crops = path.join(dir, 'zoneState');
-  await writeSnapshots(crops);
-  const out = path.join(dir, 'model');
-  const { code, stderr } = await runScript('scripts/train.ts', ['classifier', '--crops', crops, '--id', 'zone-state-test', '--out', out, '--attribute', 'zoneState', '--applies-to', 'zone']);
-  expect(code, stderr).toBe(0);
-  const entry = (await loadManifest(path.join(out, 'manifest.json'))).classifiers.find((c) => c.id === 'zone-state-test')!;
+  await trainZoneStateClassifier(dir, 'zone-state-test');
+  const entry = (await loadManifest(path.join(dir, 'model', 'manifest.json'))).classifiers.find((c) => c.id === 'zone-state-test')!;
   expect(entry.labels.sort()).toEqual(['clean', GARBAGE_STATE]);
   classifier = await createClassifier(entry, { threads: 1 });
-  clean = await sharp(samplePath('darknet/dog.jpg')).png().toBuffer();
-  littered = await sharp(clean).composite([{ input: await bag(90, 94), left: 60, top: 474 }]).png().toBuffer();
+  ({ clean, littered } = await zonePictures());
 }, 300_000);
 
 afterAll(async () => {
@@ -91,7 +47,7 @@ const camera = (zone: Record<string, unknown> = {}): CameraConfig =>
     {
       id: 'zone-cam',
       url: 'rtsp://127.0.0.1/x',
-      zones: [{ id: 'bins', kind: 'watch', polygon: [[ZONE.left / 768, ZONE.top / 576], [(ZONE.left + ZONE.width) / 768, ZONE.top / 576], [(ZONE.left + ZONE.width) / 768, 1], [ZONE.left / 768, 1]], classifier: 'zone-state-test', classifyEverySeconds: 10, persistSeconds: 30, ...zone }],
+      zones: [{ id: 'bins', kind: 'watch', polygon: ZONE_POLYGON, classifier: 'zone-state-test', classifyEverySeconds: 10, persistSeconds: 30, ...zone }],
     },
     'test',
   );
