@@ -332,7 +332,7 @@ async function parseClassifier(item: Item, base: EntryBase, dir: string, fail: F
   const labels = await readLabels(path.resolve(dir, str('labels')), fail);
   if (labels.length < 2) throw fail('labels', 'a classifier needs at least two labels');
   const attribute = str('attribute');
-  if (!/^[a-z][a-zA-Z0-9_]*$/.test(attribute)) throw fail('attribute', 'must be a plain name such as "cover"');
+  if (!isAttributeName(attribute)) throw fail('attribute', 'must be a plain name such as "cover", or "verdict_<type>@<camera id>" for a camera\'s verdict model');
   const appliesTo = item.appliesTo;
   if (!Array.isArray(appliesTo) || appliesTo.length === 0 || !appliesTo.every((l) => typeof l === 'string' && l.length > 0)) {
     throw fail('appliesTo', 'must be a non-empty list of detector labels, e.g. ["truck"]');
@@ -354,6 +354,18 @@ async function parseClassifier(item: Item, base: EntryBase, dir: string, fail: F
     cropMargin,
     ...(prior ? { prior } : {}),
   };
+}
+
+/** A camera id as a verdict target names it: the ids cases carry, without spaces, "/" or "@". */
+export const CAMERA_IN_ATTRIBUTE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * A classifier's attribute: a plain name ("cover", "verdict_illegal_parking"), or a camera's own
+ * verdict model, "verdict_<type>@<camera id>" (the training job's per-camera versions).
+ */
+export function isAttributeName(attribute: string): boolean {
+  const camera = /^(verdict_[a-z][a-z0-9_]*)@(.+)$/.exec(attribute);
+  return camera ? CAMERA_IN_ATTRIBUTE.test(camera[2]!) : /^[a-z][a-zA-Z0-9_]*$/.test(attribute);
 }
 
 function parseDetectorScorePrior(v: unknown, labels: readonly string[], fail: Fail): NonNullable<ClassifierEntry['prior']> {

@@ -6,13 +6,15 @@ import { ManifestError } from '../../models/manifest.ts';
 import { compareVersions } from '../../models/versions/compare-versions.ts';
 import { TrainingInputError } from '../../models/train/train-classifier.ts';
 import { DETECTOR_PROMOTION_RULE } from '../../models/versions/detector-promotion-rule.ts';
-import { PROMOTION_RULE } from '../../models/versions/promotion-rule.ts';
+import { CAMERA_PROMOTION_RULE, PROMOTION_RULE } from '../../models/versions/promotion-rule.ts';
 import { DetectorRegistrationError, registerDetector } from '../../models/versions/register-detector.ts';
 import { promoteVersion, rollBack, syncLiveManifest } from '../../models/versions/promotion.ts';
 import { getVersion, listVersions, liveVersions, promotionsOf, VersionConflictError, VersionNotFoundError } from '../../models/versions/version-store.ts';
 import { emptyBodyIsObject, errorSchema, ROLES } from './schemas.ts';
 
 const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-zA-Z0-9._-]*$' } as const;
+/** A target: an attribute, or a camera's verdict target `verdict_<type>@<camera id>` (models/manifest.ts isAttributeName). */
+const TARGET = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[a-z0-9][a-zA-Z0-9._-]*(@[A-Za-z0-9][A-Za-z0-9_.:-]*)?$' } as const;
 const reasonBody = {
   type: 'object',
   additionalProperties: false,
@@ -57,10 +59,10 @@ export async function modelsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Querystring: { target?: string } }>(
     '/v1/models/versions',
-    { config, schema: { tags: ['models'], summary: 'Model versions, newest first per target, with the live one of each', querystring: { type: 'object', additionalProperties: false, properties: { target: NAME } } } },
+    { config, schema: { tags: ['models'], summary: 'Model versions, newest first per target, with the live one of each', querystring: { type: 'object', additionalProperties: false, properties: { target: TARGET } } } },
     async (request) => {
       const live = Object.fromEntries(await liveVersions(app.db));
-      return { items: await listVersions(app.db, request.query.target ? { target: request.query.target } : {}), live, rule: PROMOTION_RULE, detectorRule: DETECTOR_PROMOTION_RULE };
+      return { items: await listVersions(app.db, request.query.target ? { target: request.query.target } : {}), live, rule: PROMOTION_RULE, detectorRule: DETECTOR_PROMOTION_RULE, cameraRule: CAMERA_PROMOTION_RULE };
     },
   );
 
@@ -131,7 +133,7 @@ export async function modelsRoutes(app: FastifyInstance): Promise<void> {
     {
       config,
       preValidation: emptyBodyIsObject,
-      schema: { tags: ['models'], summary: 'Restore the version that was live before the current one', params: { type: 'object', required: ['target'], properties: { target: NAME } }, body: reasonBody, response: refusals },
+      schema: { tags: ['models'], summary: 'Restore the version that was live before the current one', params: { type: 'object', required: ['target'], properties: { target: TARGET } }, body: reasonBody, response: refusals },
     },
     async (request, reply) =>
       answer(reply, async () => {

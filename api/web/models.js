@@ -25,10 +25,11 @@ function showLogin(message) {
 }
 
 async function load() {
-  const { items, live, rule, detectorRule } = await api('/v1/models/versions');
+  const { items, live, rule, detectorRule, cameraRule } = await api('/v1/models/versions');
   document.body.classList.add('signed-in');
   $('rule').replaceChildren(el('strong', {}, '晋升规则 Promotion rule: '), rule);
   $('detector-rule').replaceChildren(el('strong', {}, '检测器晋升规则 Detector rule: '), detectorRule ?? '');
+  $('camera-rule').replaceChildren(el('strong', {}, '单摄像头晋升规则 Per-camera rule: '), cameraRule ?? '');
   const byTarget = new Map();
   for (const v of items) byTarget.set(v.target, [...(byTarget.get(v.target) ?? []), v]);
   const sections = [...byTarget].map(([target, versions]) => targetSection(target, versions, live[target] ?? null));

@@ -4,7 +4,7 @@
 // whose crops carry the detector's score trains a verdict model that corrects that score
 // (verdict-head.ts): its prior goes into the entry as `prior.detectorScore`.
 import path from 'node:path';
-import { loadManifest, type EmbedderEntry } from '../manifest.ts';
+import { isAttributeName, loadManifest, type EmbedderEntry } from '../manifest.ts';
 import { readVerifiedModel } from '../model-file.ts';
 import { argmax, classifyMetrics, formatMetrics, type ClassifyMetrics } from './classify-metrics.ts';
 import { buildClassifierOnnx } from './classifier-onnx.ts';
@@ -73,7 +73,7 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<Traine
   const manifest = await loadManifest(o.manifest);
   if (!manifest.embedder) throw new TrainingInputError(`${manifest.path} declares no embedder (the backbone a classifier is trained on)`);
   const attribute = o.attribute ?? attributeFromFolder(o.crops);
-  if (!/^[a-z][a-zA-Z0-9_]*$/.test(attribute)) throw new TrainingInputError(`--attribute "${attribute}" must be a plain name such as "cover"`);
+  if (!isAttributeName(attribute)) throw new TrainingInputError(`--attribute "${attribute}" must be a plain name such as "cover", or "verdict_<type>@<camera id>"`);
   const appliesTo = o.appliesTo ?? defaultAppliesTo(tree.classes, manifest.models.find((m) => m.id === manifest.defaultDetector)?.labels ?? []);
 
   const given = o.heldOut === undefined ? undefined : await heldOutTree(o.heldOut, tree);

@@ -4,6 +4,9 @@
 //   at least 0.01, and no class's recall is lower than the live version's by more than 0.05.
 //   Without one: its balanced accuracy beats chance (1 / classes) by at least 0.10.
 //   Either way every class has held-out reviews; a class never measured is never promoted blind.
+//   A camera's own verdict model (`verdict_<type>@<camera>`) faces the model that would otherwise
+//   judge that camera's sightings, on the camera's held-out reviews: its live camera version, else
+//   the type's live version, else chance. A camera model that is no better than the type's is noise.
 import type { ClassifyMetrics } from '../train/classify-metrics.ts';
 
 export const MIN_GAIN = 0.01;
@@ -15,13 +18,19 @@ export const PROMOTION_RULE =
   `and no class's recall is lower by more than ${MAX_RECALL_DROP}; with no live version, when balanced accuracy beats chance ` +
   `(1/classes) by at least ${MIN_OVER_CHANCE}; every class must have held-out reviews`;
 
+export const CAMERA_PROMOTION_RULE =
+  `a camera's own verdict model is measured on that camera's held-out reviews against the model that would otherwise judge ` +
+  `its sightings: the camera's live version, else the type's live verdict version (measured on the same crops), else chance; ` +
+  `then as for any version: ${PROMOTION_RULE}`;
+
 export interface RuleDecision {
   decision: 'promote' | 'refuse';
   /** Why, one line per test, each with its figures. */
   reasons: string[];
 }
 
-export function decidePromotion(candidate: ClassifyMetrics, current: ClassifyMetrics | null): RuleDecision {
+/** `against` names the current model in the reasons ("live", or the type's model a camera candidate faces). */
+export function decidePromotion(candidate: ClassifyMetrics, current: ClassifyMetrics | null, against = 'live'): RuleDecision {
   const reasons: string[] = [];
   let ok = true;
   const unmeasured = candidate.perClass.filter((c) => c.support === 0).map((c) => c.label);
@@ -40,14 +49,14 @@ export function decidePromotion(candidate: ClassifyMetrics, current: ClassifyMet
   const gain = ba - current.balancedAccuracy;
   const gainOk = gain >= MIN_GAIN;
   ok &&= gainOk;
-  reasons.push(`balanced accuracy ${f(ba)} vs live ${f(current.balancedAccuracy)}: ${gain >= 0 ? '+' : ''}${f(gain)} ${gainOk ? '≥' : '<'} ${MIN_GAIN}`);
+  reasons.push(`balanced accuracy ${f(ba)} vs ${against} ${f(current.balancedAccuracy)}: ${gain >= 0 ? '+' : ''}${f(gain)} ${gainOk ? '≥' : '<'} ${MIN_GAIN}`);
   for (const c of candidate.perClass) {
     const before = current.perClass.find((p) => p.label === c.label);
     if (!before || !Number.isFinite(before.recall) || !Number.isFinite(c.recall)) continue;
     const drop = before.recall - c.recall;
     if (drop > MAX_RECALL_DROP) {
       ok = false;
-      reasons.push(`recall of ${c.label} ${f(c.recall)} vs live ${f(before.recall)}: lower by ${f(drop)} > ${MAX_RECALL_DROP}`);
+      reasons.push(`recall of ${c.label} ${f(c.recall)} vs ${against} ${f(before.recall)}: lower by ${f(drop)} > ${MAX_RECALL_DROP}`);
     }
   }
   if (ok) reasons.push(`no class's recall lower by more than ${MAX_RECALL_DROP}`);

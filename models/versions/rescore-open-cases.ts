@@ -13,6 +13,8 @@ import { judgedVerdict } from '../../pipeline/cases/verdict.ts';
 
 export interface RescoreOutcome {
   type: string;
+  /** Set when the cases are one camera's, judged by its own verdict model (or cleared of its scores). */
+  camera?: string;
   /** The live verdict model that scored them; null when the type has no live verdict version any more. */
   modelId: string | null;
   scored: number;

@@ -6,8 +6,14 @@
 // (all confirmed, every cover "covered") is not queued: nothing can be learnt from one class, and the
 // reason is handed to `refused` instead. The run key carries the review or label count, so checking
 // again before the run is done queues nothing new.
+// A camera whose own reviews of a type reach N since its own model's last version (and hold both
+// verdicts) also gets a run of `verdict_<type>@<camera id>`: a model of what reviewers confirm at
+// that camera, which judges its sightings once promoted (training-job.ts says when). Not while the
+// camera's reviews are all its type's: the type's model is then already trained on exactly them.
 import { ATTRIBUTE_LABELS, type AttributeVocabulary } from '../../api/case/attribute-labels.ts';
 import type { Queryable } from '../../api/store/db.ts';
+import { cameraVerdictAttribute } from '../../pipeline/cases/verdict.ts';
+import { CAMERA_IN_ATTRIBUTE } from '../manifest.ts';
 import type { ViolationLabels } from '../violation-labels.ts';
 import type { TrainingRequest } from './training-job.ts';
 
@@ -40,9 +46,36 @@ export interface DueOptions {
   refused?: (run: RefusedRun) => void;
 }
 
-/** The runs due now: verdict models of types, then attribute classifiers, each with at least `after` new reviews and two classes. */
+/**
+ * The runs due now: verdict models of types, then of cameras (a camera's run after its type's, so it
+ * is measured against the type's newest model), then attribute classifiers, each with at least
+ * `after` new reviews and two classes.
+ */
 export async function dueTrainingRuns(db: Queryable, mapping: ViolationLabels, after: number, options: DueOptions = {}): Promise<TrainingRequest[]> {
-  return [...(await dueVerdictRuns(db, mapping, after, options)), ...(await dueAttributeRuns(db, after, options))];
+  return [
+    ...(await dueVerdictRuns(db, mapping, after, options)),
+    ...(await dueCameraVerdictRuns(db, mapping, after, options)),
+    ...(await dueAttributeRuns(db, after, options)),
+  ];
+}
+
+/** A verdict target's reviews as counted for the trigger. */
+type VerdictCounts = {
+  reviews: number;
+  total: number;
+  confirmed: number;
+  rejected: number;
+};
+
+/** The run of `target` when its reviews call for one; undefined (and `refused` told why, if one class only) when not. */
+function verdictRun(target: string, labels: readonly string[] | undefined, r: VerdictCounts, after: number, options: DueOptions): TrainingRequest | undefined {
+  if (r.reviews < after || !labels || labels.length === 0) return undefined;
+  if (r.confirmed === 0 || r.rejected === 0) {
+    const only = r.rejected === 0 ? `all ${r.confirmed} reviewed cases confirmed` : `all ${r.rejected} reviewed cases rejected`;
+    options.refused?.({ target, reviews: r.reviews, reason: `${target}: ${only}; a verdict model needs confirmed and rejected cases, so training waits for a ${r.rejected === 0 ? 'rejected' : 'confirmed'} one` });
+    return undefined;
+  }
+  return { target, appliesTo: [...labels], runKey: `${target}-after-${r.total}-reviews` };
 }
 
 async function dueVerdictRuns(db: Queryable, mapping: ViolationLabels, after: number, options: DueOptions): Promise<TrainingRequest[]> {
@@ -60,15 +93,43 @@ async function dueVerdictRuns(db: Queryable, mapping: ViolationLabels, after: nu
   );
   const due: TrainingRequest[] = [];
   for (const r of rows) {
-    const labels = mapping.types[r.type as keyof typeof mapping.types]?.labels;
-    if (r.reviews < after || !labels || labels.length === 0) continue;
-    const target = verdictTarget(r.type);
-    if (r.confirmed === 0 || r.rejected === 0) {
-      const only = r.rejected === 0 ? `all ${r.confirmed} reviewed cases confirmed` : `all ${r.rejected} reviewed cases rejected`;
-      options.refused?.({ target, reviews: r.reviews, reason: `${target}: ${only}; a verdict model needs confirmed and rejected cases, so training waits for a ${r.rejected === 0 ? 'rejected' : 'confirmed'} one` });
+    const run = verdictRun(verdictTarget(r.type), mapping.types[r.type as keyof typeof mapping.types]?.labels, r, after, options);
+    if (run) due.push(run);
+  }
+  return due;
+}
+
+/** Reviews of camera cases, counted per type and camera since that camera's own target's last version. */
+async function dueCameraVerdictRuns(db: Queryable, mapping: ViolationLabels, after: number, options: DueOptions): Promise<TrainingRequest[]> {
+  const rows = await db.query<VerdictCounts & { type: string; camera: string; typeTotal: number }>(
+    `SELECT c.type, c.source_id AS camera,
+            (SELECT count(*) FROM audit b JOIN cases k ON k.id = b.case_id
+              WHERE k.type = c.type AND b.action IN ('confirm', 'reject'))::int AS "typeTotal",
+            count(*) FILTER (WHERE a.at > coalesce(v.last, '-infinity'::timestamptz))::int AS reviews,
+            count(*)::int AS total,
+            (SELECT count(*) FROM cases k WHERE k.type = c.type AND k.source_kind = 'camera' AND k.source_id = c.source_id
+                AND k.status NOT IN ('pending_review', 'rejected'))::int AS confirmed,
+            (SELECT count(*) FROM cases k WHERE k.type = c.type AND k.source_kind = 'camera' AND k.source_id = c.source_id
+                AND k.status = 'rejected')::int AS rejected
+       FROM audit a
+       JOIN cases c ON c.id = a.case_id AND c.source_kind = 'camera'
+       LEFT JOIN (SELECT target, max(created_at) AS last FROM model_versions GROUP BY target) v ON v.target = 'verdict_' || c.type || '@' || c.source_id
+      WHERE a.action IN ('confirm', 'reject')
+      GROUP BY c.type, c.source_id
+      ORDER BY c.type, c.source_id`,
+  );
+  const due: TrainingRequest[] = [];
+  for (const r of rows) {
+    // Every review of the type is this camera's (a pilot, the demo): the type's model learns from
+    // exactly these, so a model of the camera's own would be the same model trained twice.
+    if (r.total === r.typeTotal) continue;
+    const target = cameraVerdictAttribute(r.type, r.camera);
+    if (!CAMERA_IN_ATTRIBUTE.test(r.camera)) {
+      if (r.reviews >= after) options.refused?.({ target, reviews: r.reviews, reason: `${target}: camera id "${r.camera}" cannot name a model (letters, digits, "_", ".", ":" and "-", at most 128), so its cases are judged by the type's model` });
       continue;
     }
-    due.push({ target, appliesTo: [...labels], runKey: `${target}-after-${r.total}-reviews` });
+    const run = verdictRun(target, mapping.types[r.type as keyof typeof mapping.types]?.labels, r, after, options);
+    if (run) due.push(run);
   }
   return due;
 }

@@ -2,7 +2,9 @@
 // source, the same for both models) → a candidate trained on the rest → candidate and live version
 // measured on the same held-out reviews → the promotion rule → the version stored, and promoted
 // when the rule says so, in one transaction. Idempotent: a retried job whose version was stored
-// returns it; files a failed attempt left behind are replaced.
+// returns it; files a failed attempt left behind are replaced. A camera's verdict target
+// (`verdict_<type>@<camera>`) is measured against the model that would otherwise judge that camera:
+// its live camera version, else the type's live version (promotion-rule.ts).
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +14,8 @@ import { readImageFolder, type Crop, type ImageFolder } from '../train/image-fol
 import { readDetectorScores, writeDetectorScores } from '../train/verdict-scores.ts';
 import { measureOn } from './evaluate-version.ts';
 import { splitReviews, treeName, type ReviewSplit } from './review-split.ts';
-import { decidePromotion, PROMOTION_RULE } from './promotion-rule.ts';
+import { verdictTargetOf } from '../../pipeline/cases/verdict.ts';
+import { CAMERA_PROMOTION_RULE, decidePromotion, PROMOTION_RULE } from './promotion-rule.ts';
 import { syncLiveManifest, versionsDir, type VersionsPlace } from './promotion.ts';
 import { insertVersion, liveVersions, listVersions, recordPromotion, getVersion, type Comparison, type ModelVersion } from './version-store.ts';
 
@@ -78,18 +81,17 @@ export async function runTraining(request: TrainingRequest, deps: TrainingDeps):
     await writeTree(tree, split.heldOut, path.join(dir, HELD_OUT_DIR), split.splitBy);
     const candidateEntry = (await loadManifest(trained.manifest)).classifiers.find((c) => c.id === id)!;
     const candidate = await measureOn(candidateEntry, heldOut, deps.threads);
-    const liveId = (await liveVersions(place.db)).get(request.target) ?? null;
-    const live = liveId === null ? null : await getVersion(place.db, liveId);
-    const current = live === null ? null : await measureOn(await entryOf(place, live), heldOut, deps.threads);
-    const rule = decidePromotion(candidate, current);
+    const { live, rival, against, ruleText } = await modelToBeat(place, request.target);
+    const current = rival === null ? null : await measureOn(await entryOf(place, rival), heldOut, deps.threads);
+    const rule = decidePromotion(candidate, current, against);
     const comparison: Comparison = {
       heldOut: { crops: heldOut.crops.length, sources: new Set(heldOut.crops.map((c) => c.source)).size, splitBy: split.splitBy },
       candidate: { id, ...metricsJson(candidate) },
-      current: live === null || current === null ? null : { id: live.id, ...metricsJson(current) },
-      rule: PROMOTION_RULE,
+      current: rival === null || current === null ? null : { id: rival.id, ...metricsJson(current) },
+      rule: ruleText,
       ...rule,
     };
-    log({ target: request.target, id, live: live?.id ?? null, decision: rule.decision, reasons: rule.reasons, rule: PROMOTION_RULE }, `training: ${rule.decision} ${id}`);
+    log({ target: request.target, id, live: live?.id ?? null, against: rival?.id ?? null, decision: rule.decision, reasons: rule.reasons, rule: ruleText }, `training: ${rule.decision} ${id}`);
 
     const raw = JSON.parse(await readFile(trained.manifest, 'utf8')) as { models: Record<string, unknown>[] };
     const entry = raw.models.find((m) => m.id === id)!;
@@ -121,10 +123,29 @@ export async function entryOf(place: Pick<VersionsPlace, 'modelsDir'>, v: ModelV
   return entry;
 }
 
-/** "<target>-<n>", n one past the highest stored; ids the trainer accepts (lower case). */
+/**
+ * The target's live version, and the model its candidate must beat: that live version, or for a
+ * camera's target without one, the type's live version (which judges the camera's sightings now).
+ */
+async function modelToBeat(place: VersionsPlace, target: string): Promise<{ live: ModelVersion | null; rival: ModelVersion | null; against: string; ruleText: string }> {
+  const lives = await liveVersions(place.db);
+  const version = async (id: string | null | undefined) => (id == null ? null : getVersion(place.db, id));
+  const live = await version(lives.get(target));
+  const camera = verdictTargetOf(target)?.camera;
+  if (camera === undefined) return { live, rival: live, against: 'live', ruleText: PROMOTION_RULE };
+  if (live) return { live, rival: live, against: 'live camera version', ruleText: CAMERA_PROMOTION_RULE };
+  const typeWide = await version(lives.get(`verdict_${verdictTargetOf(target)!.type}`));
+  return { live, rival: typeWide, against: `the type's live ${typeWide?.id ?? ''}`.trim(), ruleText: CAMERA_PROMOTION_RULE };
+}
+
+/**
+ * "<target>-<n>" in the trainer's id form (lower case; "@" as "-at-", other characters outside
+ * a-z 0-9 . - as "-"), n one past the highest stored id of that form, whatever its target: camera
+ * ids that differ only in case or replaced characters get one stem, not the same ids.
+ */
 async function nextVersionId(place: VersionsPlace, target: string): Promise<string> {
-  const stem = target.toLowerCase().replace(/_/g, '-');
-  const taken = (await listVersions(place.db, { target })).map((v) => Number(v.id.slice(stem.length + 1))).filter(Number.isInteger);
+  const stem = target.toLowerCase().replace(/@/g, '-at-').replace(/[^a-z0-9.-]/g, '-');
+  const taken = (await listVersions(place.db)).filter((v) => v.id.startsWith(`${stem}-`)).map((v) => Number(v.id.slice(stem.length + 1))).filter(Number.isInteger);
   return `${stem}-${Math.max(0, ...taken) + 1}`;
 }
 

@@ -112,7 +112,7 @@ function staleVerdictsOf(o: TrainingServiceOptions, objects: ObjectStore): { run
   const once = async (): Promise<RescoreOutcome[]> => {
     const run = await refreshStaleVerdicts({ db: o.db, modelsDir: o.modelsDir }, objects, { unscorable, log: o.log, ...(o.threads ? { threads: o.threads } : {}) });
     for (const r of run.outcomes) {
-      o.log({ target: `verdict_${r.type}`, ...r }, r.modelId === null ? 'open cases\' verdict scores cleared: no live verdict model' : 'open cases re-scored with the live verdict model');
+      o.log({ target: r.camera === undefined ? `verdict_${r.type}` : `verdict_${r.type}@${r.camera}`, ...r }, r.modelId === null ? 'open cases\' verdict scores cleared: no live verdict model' : 'open cases re-scored with the live verdict model');
       o.onRescored?.(r);
     }
     // A target that recovered may fail again later for the same reason: that is news again.

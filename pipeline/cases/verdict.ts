@@ -3,7 +3,9 @@
 // with labels confirmed/rejected, trained on the crops/<type>/ tree `dataset:export --crops` writes,
 // declared either with attribute `verdict` and appliesTo naming the type (or `<type>@<camera id>`
 // for a camera with a model of its own, preferred), or with attribute `verdict_<type>` as the
-// training job (models/versions/) declares the versions it promotes. A model whose entry declares
+// training job (models/versions/) declares the versions it promotes; a camera's own version of the
+// job, attribute `verdict_<type>@<camera id>`, comes before all of them for that camera's sightings
+// (reviewers there judged its sightings, so it is the job's best word on them). A model whose entry declares
 // `prior.detectorScore` {a, b} is a correction of the detector's score (models/train/verdict-model.ts):
 // its verdict logit is the model's logit difference (confirmed − rejected) plus a·logit(score) + b,
 // with the sighting's score (the confirming detection's). A sighting without a usable score (not a
@@ -22,15 +24,28 @@ export function verdictClassifierFor(v: Pick<Violation, 'type' | 'sourceId'>, cl
   const verdicts = classifiers.filter((c) => isVerdictAttribute(c.model.attribute) && c.model.labels.includes(CONFIRMED));
   const named = (c: Classifier) => c.model.attribute === VERDICT_ATTRIBUTE;
   return (
+    verdicts.find((c) => c.model.attribute === cameraVerdictAttribute(v.type, v.sourceId)) ??
     verdicts.find((c) => named(c) && c.model.appliesTo.includes(`${v.type}@${v.sourceId}`)) ??
     verdicts.find((c) => named(c) && c.model.appliesTo.includes(v.type)) ??
     verdicts.find((c) => c.model.attribute === `${VERDICT_ATTRIBUTE}_${v.type}`)
   );
 }
 
-/** `verdict`, or `verdict_<type>` (a training-job version). */
+/** `verdict`, `verdict_<type>` or `verdict_<type>@<camera id>` (training-job versions). */
 export function isVerdictAttribute(attribute: string): boolean {
   return attribute === VERDICT_ATTRIBUTE || attribute.startsWith(`${VERDICT_ATTRIBUTE}_`);
+}
+
+/** The attribute (and training target) of one camera's own verdict model of a type. */
+export function cameraVerdictAttribute(type: string, camera: string): string {
+  return `${VERDICT_ATTRIBUTE}_${type}@${camera}`;
+}
+
+/** The type and, for a camera's own model, the camera a `verdict_<type>[@<camera>]` target judges; undefined for other targets. */
+export function verdictTargetOf(target: string): { type: string; camera?: string } | undefined {
+  const m = /^verdict_([^@]+)(?:@(.+))?$/.exec(target);
+  if (!m) return undefined;
+  return m[2] === undefined ? { type: m[1]! } : { type: m[1]!, camera: m[2] };
 }
 
 /** The probability of `confirmed` among a classification's probabilities (labels in the entry's order). */
