@@ -8,7 +8,6 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, Violation } from '../../contracts/types.ts';
 import { exportDataset, httpTransport } from '../../models/dataset/export.ts';
-import type { Transport } from '../../models/dataset/transport.ts';
 import { readImageFolder } from '../../models/train/image-folder.ts';
 import { readDetectorScores } from '../../models/train/verdict-scores.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
@@ -19,6 +18,7 @@ import { frameFromSample } from '../support/frames.ts';
 import { samplePath } from '../support/samples.ts';
 import { cropRegion } from '../../pipeline/detect/crop.ts';
 import { freePort } from '../support/ports.ts';
+import { reviewerTransport } from '../support/training.ts';
 
 describe('dataset:export --crops', () => {
   let api: TestApi;
@@ -81,14 +81,6 @@ describe('dataset:export --crops', () => {
   });
 });
 
-/** The export reading the API in process, as the training service does. */
-function inProcess(api: TestApi): Transport {
-  return async (url) => {
-    const res = await api.app.inject({ method: 'GET', url, headers: api.headers('reviewer') });
-    return { status: res.statusCode, body: res.rawPayload };
-  };
-}
-
 describe('dataset:export --crops: one frame, several cases; drawn frames', () => {
   let api: TestApi;
   let tmp: string;
@@ -127,7 +119,7 @@ describe('dataset:export --crops: one frame, several cases; drawn frames', () =>
 
   it('cuts each case’s own crop from a frame the cases share, and labels that image with every confirmed box', async () => {
     const out = path.join(tmp, 'shared');
-    const summary = await exportDataset(inProcess(api), { since: new Date('2026-03-01T00:00:00+08:00'), out, crops: true });
+    const summary = await exportDataset(reviewerTransport(api), { since: new Date('2026-03-01T00:00:00+08:00'), out, crops: true });
     const tree = path.join(out, 'crops', 'illegal_parking');
     expect((await readdir(path.join(tree, 'confirmed'))).sort()).toEqual([`camera-cam-row__c${ids.bicycle}-0.jpg`, `camera-cam-row__c${ids.truck}-0.jpg`, `camera-cam-start__c${ids.started}-0.jpg`].sort());
     expect(await readdir(path.join(tree, 'rejected'))).toEqual([`camera-cam-row__c${ids.dog}-0.jpg`]);
@@ -145,7 +137,7 @@ describe('dataset:export --crops: one frame, several cases; drawn frames', () =>
 
   it('cuts no crop from a drawn image (the start frame): one crop of the clean frame per sighting', async () => {
     const out = path.join(tmp, 'drawn');
-    const summary = await exportDataset(inProcess(api), { since: new Date('2026-03-01T00:00:00+08:00'), out, crops: true });
+    const summary = await exportDataset(reviewerTransport(api), { since: new Date('2026-03-01T00:00:00+08:00'), out, crops: true });
     const started = summary.images.filter((i) => i.caseId === ids.started).map((i) => i as typeof i & { kind: string; annotated: boolean });
     expect(started.map((i) => [i.kind, i.annotated]).sort()).toEqual([['clean_frame', false], ['crop', false], ['start_frame', true]]);
     const crops = (await readdir(path.join(out, 'crops', 'illegal_parking', 'confirmed'))).filter((f) => f.includes(`__c${ids.started}-`));

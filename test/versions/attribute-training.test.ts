@@ -14,14 +14,14 @@ import { ATTRIBUTE_LABELS } from '../../api/case/attribute-labels.ts';
 import { QUEUES } from '../../infra/queues.ts';
 import { loadViolationLabels } from '../../models/violation-labels.ts';
 import { liveManifestPath } from '../../models/versions/live-manifest.ts';
-import { exportedReviewCrops } from '../../models/versions/reviewed-crops.ts';
 import { dueTrainingRuns, type RefusedRun } from '../../models/versions/review-trigger.ts';
 import { splitReviews } from '../../models/versions/review-split.ts';
 import { trainingJobId } from '../../models/versions/training-queue.ts';
-import { startTrainingService, type TrainingService } from '../../models/versions/training-service.ts';
+import type { TrainingService } from '../../models/versions/training-service.ts';
 import { listVersions } from '../../models/versions/version-store.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { testTrainingService, type LoggedLine } from '../support/training.ts';
 import { capturedCase, cellCase } from '../support/sample-cases.ts';
 
 /** Cases per class; every case is labelled, so the trigger is set at all of them. */
@@ -35,7 +35,7 @@ let api: TestApi;
 let redis: TestRedis;
 let service: TrainingService;
 let events: QueueEvents;
-const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+const logged: LoggedLine[] = [];
 const cases: Record<'covered' | 'uncovered', number[]> = { covered: [], uncovered: [] };
 
 /** Cameras whose crops the job holds out for measuring (`held`) or trains on, found as the job finds them. */
@@ -64,19 +64,7 @@ beforeAll(async () => {
   const modelsDir = path.join(work, 'models');
   api = await startTestApi({ kind: 'pglite' }, { modelsDir });
   redis = await startRedis();
-  service = startTrainingService({
-    db: api.app.db,
-    modelsDir,
-    redisUrl: redis.url,
-    afterReviews: AFTER,
-    everyMs: 3_600_000,
-    threads: 2,
-    reviewedCrops: exportedReviewCrops(async (url) => {
-      const res = await api.app.inject({ method: 'GET', url, headers: api.headers('reviewer') });
-      return { status: res.statusCode, body: res.rawPayload };
-    }),
-    log: (obj, msg) => logged.push({ obj: obj as Record<string, unknown>, msg }),
-  });
+  service = testTrainingService(api, redis, { modelsDir, afterReviews: AFTER, logged });
   events = new QueueEvents(QUEUES.training, { connection: { host: '127.0.0.1', port: redis.port } });
   await events.waitUntilReady();
   for (const kind of ['covered', 'uncovered'] as const) cases[kind] = await truckCases(kind);

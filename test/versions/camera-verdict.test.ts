@@ -25,12 +25,13 @@ import { dueTrainingRuns, type RefusedRun } from '../../models/versions/review-t
 import { splitReviews } from '../../models/versions/review-split.ts';
 import { runTraining, type TrainingOutcome } from '../../models/versions/training-job.ts';
 import { trainingJobId } from '../../models/versions/training-queue.ts';
-import { startTrainingService, type TrainingService } from '../../models/versions/training-service.ts';
+import type { TrainingService } from '../../models/versions/training-service.ts';
 import { getVersion, liveVersions } from '../../models/versions/version-store.ts';
 import { createClassifier, type Classifier } from '../../pipeline/classify/classifier.ts';
 import { verdictClassifierFor } from '../../pipeline/cases/verdict.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { reviewerTransport, testTrainingService, type LoggedLine } from '../support/training.ts';
 import { cellCase } from '../support/sample-cases.ts';
 
 const AFTER = 8;
@@ -58,7 +59,7 @@ let api: TestApi;
 let redis: TestRedis;
 let service: TrainingService;
 let events: QueueEvents;
-const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+const logged: LoggedLine[] = [];
 const open = {} as Record<'north' | 'other', number>;
 
 /** Unused cells of the sample photos, one per case: no two cases share an image. */
@@ -105,20 +106,7 @@ beforeAll(async () => {
   const modelsDir = path.join(work, 'models');
   api = await startTestApi({ kind: 'pglite' }, { modelsDir });
   redis = await startRedis();
-  service = startTrainingService({
-    db: api.app.db,
-    modelsDir,
-    redisUrl: redis.url,
-    afterReviews: AFTER,
-    everyMs: 3_600_000,
-    threads: 2,
-    reviewedCrops: exportedReviewCrops(async (url) => {
-      const res = await api.app.inject({ method: 'GET', url, headers: api.headers('reviewer') });
-      return { status: res.statusCode, body: res.rawPayload };
-    }),
-    objects: api.objects,
-    log: (obj, msg) => logged.push({ obj: obj as Record<string, unknown>, msg }),
-  });
+  service = testTrainingService(api, redis, { modelsDir, afterReviews: AFTER, logged, rescore: true });
   events = new QueueEvents(QUEUES.training, { connection: { host: '127.0.0.1', port: redis.port } });
   await events.waitUntilReady();
   await camerasReviews(SOUTH, AFTER / 2, 'confirm');
@@ -264,10 +252,7 @@ describe('verdict models per camera', () => {
   });
 
   it('a camera target whose camera has no reviewed crops is refused naming the camera and the file names looked for', async () => {
-    const crops = exportedReviewCrops(async (url) => {
-      const res = await api.app.inject({ method: 'GET', url, headers: api.headers('reviewer') });
-      return { status: res.statusCode, body: res.rawPayload };
-    });
+    const crops = exportedReviewCrops(reviewerTransport(api));
     await expect(crops(cameraTarget('cam-nobody'), path.join(work, 'nobody'))).rejects.toThrow(
       `no reviewed crops for "${cameraTarget('cam-nobody')}": none of crops/${TYPE}/ is from camera "cam-nobody" (files camera-cam-nobody__*)`,
     );
@@ -278,10 +263,7 @@ describe('verdict models per camera', () => {
     const twin = NORTH.replace(':', '-');
     const outcome = await runTraining({ target: cameraTarget(twin), appliesTo: ['car'], runKey: 'twin-1' }, {
       place: { db: api.app.db, modelsDir: path.join(work, 'models') },
-      reviewedCrops: exportedReviewCrops(async (url) => {
-        const res = await api.app.inject({ method: 'GET', url, headers: api.headers('reviewer') });
-        return { status: res.statusCode, body: res.rawPayload };
-      }),
+      reviewedCrops: exportedReviewCrops(reviewerTransport(api)),
       threads: 2,
     });
     // One stem for both ("cam:north.N" and "cam-north.N" are "cam-north.N" in an id): numbered on, not reused.
