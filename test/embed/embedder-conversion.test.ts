@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadTfjsReference } from '../support/tfjs-reference.ts';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box } from '../../contracts/types.ts';
@@ -120,28 +121,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 /** The original TF.js graph; at another side than 416 its declared input shape is widened to match (the weights are untouched). */
 async function loadReference(size: number): Promise<tf.GraphModel> {
-  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
-    modelTopology: { node: Array<{ op: string; attr?: { shape?: { shape?: { dim?: Array<{ size: string }> } } } }> };
-    format: string;
-    signature: { inputs: Record<string, { tensorShape: { dim: Array<{ size: string }> } }> };
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  if (size !== 416) {
-    const dims = [{ size: '1' }, { size: '3' }, { size: String(size) }, { size: String(size) }];
-    for (const s of Object.values(json.signature.inputs)) s.tensorShape.dim = dims;
-    for (const n of json.modelTopology.node) if (n.op === 'Placeholder' && n.attr?.shape?.shape) n.attr.shape.shape.dim = dims;
-  }
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(path.dirname(modelJson), p))));
-  const bin = Buffer.concat(shards);
-  return tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      format: json.format,
-      signature: json.signature,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }),
-  );
+  return loadTfjsReference(modelJson, size === 416 ? undefined : [{ size: '1' }, { size: '3' }, { size: String(size) }, { size: String(size) }]);
 }
 
 function seededUniform(n: number, seed: number): Float32Array {

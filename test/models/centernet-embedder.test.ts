@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadTfjsReference } from '../support/tfjs-reference.ts';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -142,26 +143,7 @@ function compare(a: Float32Array, b: Float32Array): { diff: number; scale: numbe
   return { diff, scale };
 }
 
-async function loadReference(size: number): Promise<tf.GraphModel> {
-  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
-    modelTopology: { node: Array<{ op: string; attr?: { shape?: { shape?: { dim?: Array<{ size: string }> } } } }> };
-    format: string;
-    signature: { inputs: Record<string, { tensorShape: { dim: Array<{ size: string }> } }> };
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  // The export declares 512x512; the backbone is convolutions only, so a crop-sized input is the same graph.
-  const dims = [{ size: '1' }, { size: String(size) }, { size: String(size) }, { size: '3' }];
-  for (const s of Object.values(json.signature.inputs)) s.tensorShape.dim = dims;
-  for (const n of json.modelTopology.node) if (n.op === 'Placeholder' && n.attr?.shape?.shape) n.attr.shape.shape.dim = dims;
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(path.dirname(modelJson), p))));
-  const bin = Buffer.concat(shards);
-  return tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      format: json.format,
-      signature: json.signature,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }),
-  );
+/** The TF.js graph: the export declares 512x512; the backbone is convolutions only, so a crop-sized input is the same graph. */
+function loadReference(size: number): Promise<tf.GraphModel> {
+  return loadTfjsReference(modelJson, [{ size: '1' }, { size: String(size) }, { size: String(size) }, { size: '3' }]);
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { loadTfjsReference } from '../support/tfjs-reference.ts';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import sharp, { type Sharp } from 'sharp';
@@ -181,26 +182,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-async function loadReference(jsonPath: string): Promise<tf.GraphModel> {
-  await tf.setBackend('cpu');
-  const json = JSON.parse(await readFile(jsonPath, 'utf8')) as {
-    modelTopology: object;
-    format: string;
-    signature: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  // tf.loadGraphModel can only fetch URLs; hand it the artifacts read from disk instead.
-  const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(path.dirname(jsonPath), p))));
-  const bin = Buffer.concat(shards);
-  return tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      format: json.format,
-      signature: json.signature,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }),
-  );
+function loadReference(jsonPath: string): Promise<tf.GraphModel> {
+  return loadTfjsReference(jsonPath);
 }
 
 /** mulberry32: a fixed seed gives the same tensor on every machine. */
