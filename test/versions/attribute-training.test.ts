@@ -5,13 +5,11 @@
 // the worker exports the reviewed crops, trains, measures and promotes cover-1 for the truck labels.
 // With one class only (every cover "covered", every case confirmed) nothing is queued and the
 // logged reason says why.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ATTRIBUTE_LABELS } from '../../api/case/attribute-labels.ts';
-import { QUEUES } from '../../infra/queues.ts';
 import { loadViolationLabels } from '../../models/violation-labels.ts';
 import { liveManifestPath } from '../../models/versions/live-manifest.ts';
 import { dueTrainingRuns, type RefusedRun } from '../../models/versions/review-trigger.ts';
@@ -19,9 +17,9 @@ import { splitReviews } from '../../models/versions/review-split.ts';
 import { trainingJobId } from '../../models/versions/training-queue.ts';
 import type { TrainingService } from '../../models/versions/training-service.ts';
 import { listVersions } from '../../models/versions/version-store.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
-import { testTrainingService, type LoggedLine } from '../support/training.ts';
+import type { TestApi } from '../support/api.ts';
+import type { TestRedis } from '../support/redis-server.ts';
+import { trainingBench, type LoggedLine } from '../support/training.ts';
 import { capturedCase, cellCase } from '../support/sample-cases.ts';
 
 /** Cases per class; every case is labelled, so the trigger is set at all of them. */
@@ -59,14 +57,10 @@ async function truckCases(kind: 'covered' | 'uncovered'): Promise<number[]> {
 
 const label = (id: number, value: string) => api.app.inject({ method: 'PUT', url: `/v1/cases/${id}/labels/cover`, headers: api.headers('reviewer'), payload: { value } });
 
+const bench = trainingBench('attribute-training', { afterReviews: AFTER, logged });
+
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'attribute-training-'));
-  const modelsDir = path.join(work, 'models');
-  api = await startTestApi({ kind: 'pglite' }, { modelsDir });
-  redis = await startRedis();
-  service = testTrainingService(api, redis, { modelsDir, afterReviews: AFTER, logged });
-  events = new QueueEvents(QUEUES.training, { connection: { host: '127.0.0.1', port: redis.port } });
-  await events.waitUntilReady();
+  ({ work, api, redis, service, events } = await bench.start());
   for (const kind of ['covered', 'uncovered'] as const) cases[kind] = await truckCases(kind);
   for (const id of [...cases.covered, ...cases.uncovered]) {
     const res = await api.app.inject({ method: 'POST', url: `/v1/cases/${id}/confirm`, headers: api.headers('reviewer'), payload: {} });
@@ -74,13 +68,6 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(async () => {
-  await events?.close();
-  await service?.close();
-  await redis?.stop();
-  await api?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
 
 describe('attribute labels trigger their classifier’s training', () => {
   it('queues nothing while every label is one class (and every case confirmed), and logs why', async () => {

@@ -10,12 +10,10 @@
 // reviews agree with the type's model, so its candidate cannot beat it and is refused; a camera whose
 // cases were all rejected is not queued, and the log says why. Rolled back past its first version,
 // the north camera's open case goes back to the type's model, re-scored, not cleared.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES } from '../../infra/queues.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sourcePart } from '../../models/dataset/export-crops.ts';
 import { isAttributeName, loadManifest } from '../../models/manifest.ts';
 import { loadViolationLabels } from '../../models/violation-labels.ts';
@@ -29,9 +27,9 @@ import type { TrainingService } from '../../models/versions/training-service.ts'
 import { getVersion, liveVersions } from '../../models/versions/version-store.ts';
 import { createClassifier, type Classifier } from '../../pipeline/classify/classifier.ts';
 import { verdictClassifierFor } from '../../pipeline/cases/verdict.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
-import { reviewerTransport, testTrainingService, type LoggedLine } from '../support/training.ts';
+import type { TestApi } from '../support/api.ts';
+import type { TestRedis } from '../support/redis-server.ts';
+import { reviewerTransport, trainingBench, type LoggedLine } from '../support/training.ts';
 import { cellCase } from '../support/sample-cases.ts';
 
 const AFTER = 8;
@@ -101,14 +99,10 @@ async function finished(runKey: string): Promise<TrainingOutcome> {
   return (await job!.waitUntilFinished(events, 300_000)) as TrainingOutcome;
 }
 
+const bench = trainingBench('camera-verdict', { afterReviews: AFTER, logged, rescore: true });
+
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'camera-verdict-'));
-  const modelsDir = path.join(work, 'models');
-  api = await startTestApi({ kind: 'pglite' }, { modelsDir });
-  redis = await startRedis();
-  service = testTrainingService(api, redis, { modelsDir, afterReviews: AFTER, logged, rescore: true });
-  events = new QueueEvents(QUEUES.training, { connection: { host: '127.0.0.1', port: redis.port } });
-  await events.waitUntilReady();
+  ({ work, api, redis, service, events } = await bench.start());
   await camerasReviews(SOUTH, AFTER / 2, 'confirm');
   for (let k = 0; k < AFTER; k++) await reviewedCase(ALL_REJECTED, street, 'reject');
   for (const cam of [HELD, ...OTHERS]) await camerasReviews(cam, 3, 'confirm');
@@ -117,13 +111,6 @@ beforeAll(async () => {
   open.other = await reviewedCase(OTHERS[0]!, street, 'pending');
 }, 240_000);
 
-afterAll(async () => {
-  await events?.close();
-  await service?.close();
-  await redis?.stop();
-  await api?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
 
 describe('verdict models per camera', () => {
   const typeRun = `verdict_${TYPE}-after-34-reviews`;

@@ -8,18 +8,17 @@
 // check() brings the open cases to the live version, or clears their scores once the target has
 // none; a decided case and a case scored by a model declared by name keep their scores throughout,
 // and a check with nothing stale opens no classifier.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES } from '../../infra/queues.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RescoreOutcome } from '../../models/versions/rescore-open-cases.ts';
 import { trainingJobId } from '../../models/versions/training-queue.ts';
-import { startTrainingService, type TrainingService } from '../../models/versions/training-service.ts';
+import type { TrainingService } from '../../models/versions/training-service.ts';
 import { getVersion } from '../../models/versions/version-store.ts';
-import { observation, startTestApi, storedEvidence, type TestApi } from '../support/api.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { observation, storedEvidence, type TestApi } from '../support/api.ts';
+import type { TestRedis } from '../support/redis-server.ts';
+import { trainingBench } from '../support/training.ts';
 import { cellCase } from '../support/sample-cases.ts';
 import { until } from '../support/until.ts';
 import { cutReviewCrops } from './review-crops.ts';
@@ -59,26 +58,11 @@ async function trainVersion(runKey: string): Promise<unknown> {
   return (await service.queue.queue.getJob(trainingJobId(runKey)))!.waitUntilFinished(events, 240_000);
 }
 
+const bench = trainingBench('rescore', { afterReviews: 1000, logged, rescore: true, reviewedCrops: async () => reviews, onRescored: (r) => rescored.push(r) });
+
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'rescore-'));
-  const modelsDir = path.join(work, 'models');
-  api = await startTestApi({ kind: 'pglite' }, { modelsDir });
-  redis = await startRedis();
+  ({ work, api, redis, service, events } = await bench.start());
   reviews = await verdictReviews(work);
-  service = startTrainingService({
-    db: api.app.db,
-    modelsDir,
-    redisUrl: redis.url,
-    afterReviews: 1000,
-    everyMs: 3_600_000,
-    threads: 2,
-    reviewedCrops: async () => reviews,
-    objects: api.objects,
-    onRescored: (r) => rescored.push(r),
-    log: (obj, msg) => logged.push({ obj: obj as Record<string, unknown>, msg }),
-  });
-  events = new QueueEvents(QUEUES.training, { connection: { host: '127.0.0.1', port: redis.port } });
-  await events.waitUntilReady();
   const parked = { type: 'illegal_parking' as const, label: 'car', camera: 'cam-rescore' };
   ids.aerial = await cellCase(api, { ...parked, name: 'aerial', file: 'opencv/aero3.jpg', cell: [1, 1] });
   ids.street = await cellCase(api, { ...parked, name: 'street', file: 'darknet/kite.jpg', cell: [1, 2] });
@@ -94,13 +78,6 @@ beforeAll(async () => {
   ids.byName = byName.json().caseId;
 }, 120_000);
 
-afterAll(async () => {
-  await events?.close();
-  await service?.close();
-  await redis?.stop();
-  await api?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
 
 describe('a promoted verdict model re-scores the open cases of its type', () => {
   it('scores the waiting illegal-parking cases with the new version, and only those', async () => {
