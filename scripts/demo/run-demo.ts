@@ -22,8 +22,7 @@
 // the same data folder keeps the cases, keys, queues and dedupe index.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -34,7 +33,8 @@ import { parseCameraConfig, type CameraConfig } from '../../contracts/camera.ts'
 import { createLogger, type Logger } from '../../infra/logger.ts';
 import { samplePath } from '../../infra/samples.ts';
 import { describeAnalysis } from '../../models/analysable.ts';
-import { loadFootagePlan, renderFootage } from '../../models/evaluate/street-footage.ts';
+import { cachedFootage } from '../../models/evaluate/footage-cache.ts';
+import { loadFootagePlan } from '../../models/evaluate/street-footage.ts';
 import { createModelRegistry, type ModelRegistry } from '../../models/registry.ts';
 import { liveManifestPath } from '../../models/versions/live-manifest.ts';
 import { CAMERA_MIN_SCORE } from '../../pipeline/cameras/camera-detector.ts';
@@ -218,7 +218,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       log.error({ err: err.message }, 'demo bus-stop footage failed');
       print(`RTSP       bus-stop footage failed: ${err.message}`);
     }));
-    print(`RTSP       ${server.url('dog-street')} (darknet dog.jpg, looped), ${server.url('vtest-plaza')} (OpenCV vtest.avi, looped), ${server.url('bus-stop')} (being composed)`);
+    print(`RTSP       ${server.url('dog-street')} (darknet dog.jpg, looped), ${server.url('vtest-plaza')} (OpenCV vtest.avi, looped), ${server.url('bus-stop')} (published once its composed footage is ready)`);
 
     // 4. The cameras, registered through the API as an operator would.
     const cameras: CameraConfig[] = [];
@@ -445,10 +445,10 @@ export function demoCamera(raw: CameraConfig, server: LoopbackRtspServer, dwell:
 /**
  * The sample cameras' videos, made from Debian's sample media on the first start and kept:
  * dog.jpg as a still stream, vtest.avi re-encoded to H.264, and the bus-stop kerb composed from
- * real vehicle photos (models/evaluate/street-footage.ts): three cars park and three buses wait at
- * the stop, each long enough to be raised. Reviewers reject the buses (waiting at a stop is not
+ * real vehicle photos (models/evaluate/street-footage.ts): five cars park and five buses wait at
+ * the stops of two kerbs, each long enough to be raised. Reviewers reject the buses (waiting at a stop is not
  * parking): the false alarm a verdict model learns from. Each file is written under a temporary
- * name and renamed, so a start stopped half-way never leaves a broken video behind.
+ * name and renamed (the composed one too), so a start stopped half-way never leaves a broken video behind.
  */
 function demoFootage(mediaDir: string): { ready: Promise<Record<string, string>>; composed: Promise<string> } {
   const made = async (file: string, make: (tmp: string) => Promise<unknown>) => {
@@ -459,19 +459,14 @@ function demoFootage(mediaDir: string): { ready: Promise<Record<string, string>>
     await rename(tmp, out);
     return out;
   };
-  const busStop = made('bus-stop-kerb.mp4', async (tmp) => {
-    const work = await mkdtemp(path.join(os.tmpdir(), 'demo-footage-'));
-    try {
-      await renderFootage(await loadFootagePlan(path.join(REPO_ROOT, BUS_STOP_FOOTAGE)), tmp, work);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  });
+  // Named by a hash of the composition, its pictures and the renderer (footage-cache.ts): a changed
+  // composition is composed again, never an earlier one replayed.
+  const composed = loadFootagePlan(path.join(REPO_ROOT, BUS_STOP_FOOTAGE)).then((plan) => cachedFootage(plan, path.join(mediaDir, 'composed')));
   const ready = (async () => ({
     'dog-street': await made('dog-street.mp4', (tmp) => stillVideo(samplePath('darknet/dog.jpg'), tmp, 10)),
     'vtest-plaza': await made('vtest-plaza.mp4', (tmp) => h264Video(samplePath('opencv/vtest.avi'), tmp)),
   }))();
-  return { ready, composed: busStop };
+  return { ready, composed };
 }
 
 /** The composition of the bus-stop camera's footage. */
