@@ -3,19 +3,9 @@
 // calibrated score and switch the crop part off), a task the crop separates and the score does not
 // (the crop part must switch on), the rule for a sighting without a score, and bad input.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../models/train/crop-augment.ts';
 import { scoreLogit } from '../../models/train/verdict-features.ts';
 import { sigmoid, trainVerdictModel, verdictLogit, type VerdictExample } from '../../models/train/verdict-model.ts';
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -23,7 +13,7 @@ function gaussian(r: () => number): number {
 
 /** n examples of 3 per source; `make` gives score and features for a verdict. */
 function made(n: number, seed: number, make: (confirmed: boolean, r: () => number) => { score: number; x: Float32Array }, prefix: string): VerdictExample[] {
-  const r = random(seed);
+  const r = seededRandom(seed);
   return Array.from({ length: n }, (_, i) => {
     const confirmed = r() < 0.65;
     return { ...make(confirmed, r), confirmed, source: `${prefix}-${Math.floor(i / 3)}` };
@@ -123,7 +113,7 @@ describe('verdict model: the detector score corrected by the crop', () => {
 
   it('with a handful of reviewed cases (two of each verdict), validates the crop part case by case and switches it on when the crop separates them', () => {
     // A pilot's first reviews: four cases of three crops each, the crop telling the verdicts apart, the score not.
-    const r = random(11);
+    const r = seededRandom(11);
     const cases = (confirmed: boolean, names: string[]) => names.flatMap((source) => Array.from({ length: 3 }, () => ({ ...byCrop(confirmed, r), confirmed, source })));
     const few = [...cases(true, ['case-1', 'case-4']), ...cases(false, ['case-2', 'case-3'])];
     const log: string[] = [];
